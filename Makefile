@@ -1,0 +1,30 @@
+# The README's commands. Each one creates .venv and installs what it needs first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run demo test setup lint
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Serve the portal with demo data at http://127.0.0.1:8000, with a worker, beat and the
+# sandbox farm; Ctrl-C stops everything.
+run: setup
+	$(BIN)/python -m demo run
+
+# Both flows end to end, headless, then a summary; exits 0 only if both flows completed.
+demo: setup
+	$(BIN)/python -m demo headless
+
+# The whole test suite; needs PostgreSQL and Redis (see README).
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .

@@ -1,0 +1,242 @@
+"""The request pipeline shared by every API method.
+
+Each method is a `KometMethod` subclass with a name, an HTTP verb, an input serializer
+and a `handle` function. The pipeline enforces, in order: the body size limit, JSON
+parsing, the token (body or query), the token's methods, the daily quota, the
+`Idempotency-Key` header, input validation, and then runs `handle` in one transaction.
+Every call, accepted or rejected, is written to the exchange ledger.
+"""
+
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.envelope import (
+    ApiError,
+    AuthenticationFailed,
+    Conflict,
+    PayloadTooLarge,
+    PermissionDenied,
+    QuotaExceeded,
+    envelope,
+    error_response,
+    validation_message,
+)
+from api.models import IdempotencyRecord
+from catalog.models import Vendor
+from sync.models import Direction, Exchange, ExchangeKind, ExchangeState, payload_digest
+from tokens.methods import token_types_for
+from tokens.models import ApiToken
+from tokens.services import TokenError, api_token_authenticate, api_token_count_request
+
+logger = logging.getLogger(__name__)
+
+TOKEN_FIELD = "authenticationToken"
+
+
+@dataclass
+class ApiCall:
+    """What a method's handler knows about the caller."""
+
+    token: ApiToken
+    method: str
+    remote_address: str | None
+    vendor: Vendor | None = None
+    # Documents the call touched, for the ledger row.
+    prebook_id: int | None = None
+    purchase_order_id: int | None = None
+    kind: str = ExchangeKind.API_CALL
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def is_vendor(self) -> bool:
+        return self.token.token_type == ApiToken.TokenType.VENDOR
+
+    @property
+    def actor_label(self) -> str:
+        return f"token {self.token.prefix}"
+
+
+def client_address(request: Request) -> str | None:
+    # The portal expects to run behind one trusted reverse proxy that sets REMOTE_ADDR
+    # correctly (gunicorn with --forwarded-allow-ips); X-Forwarded-For is not trusted here.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class KometMethod(APIView):
+    """Base view for one Komet API method at `/api/<name>`."""
+
+    name: ClassVar[str]
+    http_method: ClassVar[str] = "POST"
+    input_serializer: ClassVar[type[serializers.Serializer] | None] = None
+    # Writes accept an Idempotency-Key header; lists do not need one.
+    is_write: ClassVar[bool] = True
+    ledger_kind: ClassVar[str] = ExchangeKind.API_CALL
+    parser_classes: ClassVar[list] = []
+
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._dispatch_method(request, "GET")
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._dispatch_method(request, "POST")
+
+    def handle(self, call: ApiCall, data: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    # --- pipeline ------------------------------------------------------------------------
+
+    def _read_input(self, request: Request, verb: str) -> dict[str, Any]:
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        limit = settings.API_MAX_BODY_BYTES
+        if not length.isdigit() or int(length) > limit:
+            raise PayloadTooLarge(f"Request body is larger than the {limit // 1024} KB limit.")
+        body = request._request.body
+        if len(body) > limit:
+            raise PayloadTooLarge(f"Request body is larger than the {limit // 1024} KB limit.")
+        data: dict[str, Any] = {key: request.query_params.get(key) for key in request.query_params}
+        if verb == "POST" and body.strip():
+            try:
+                parsed = json.loads(body)
+            except (UnicodeDecodeError, ValueError) as error:
+                raise ApiError(f"Request body is not valid JSON: {error}.") from None
+            if not isinstance(parsed, dict):
+                raise ApiError("Request body must be a JSON object.")
+            data.update(parsed)
+        return data
+
+    def _authenticate(self, data: dict[str, Any], request: Request) -> ApiToken:
+        raw = data.get(TOKEN_FIELD)
+        if not raw or not isinstance(raw, str):
+            raise AuthenticationFailed(f"{TOKEN_FIELD} is required.")
+        try:
+            token = api_token_authenticate(raw, remote_address=client_address(request))
+        except TokenError as error:
+            raise AuthenticationFailed(error.reason) from None
+        if token.token_type not in token_types_for(self.name):
+            raise PermissionDenied(f"A {token.token_type} token cannot call {self.name}.")
+        if self.name not in token.methods:
+            raise PermissionDenied(f"This token is not allowed to call {self.name}.")
+        used = api_token_count_request(token)
+        if used > token.daily_quota:
+            raise QuotaExceeded(
+                f"Daily request quota of {token.daily_quota} reached for this token; "
+                "it resets at 00:00 UTC."
+            )
+        return token
+
+    def _dispatch_method(self, request: Request, verb: str) -> Response:
+        if verb != self.http_method:
+            return error_response(
+                ApiError(f"{self.name} must be called with {self.http_method}.", http_status=405)
+            )
+        call: ApiCall | None = None
+        data: dict[str, Any] = {}
+        try:
+            data = self._read_input(request, verb)
+            token = self._authenticate(data, request)
+            call = ApiCall(
+                token=token,
+                method=self.name,
+                remote_address=client_address(request),
+                vendor=token.vendor,
+                kind=self.ledger_kind,
+            )
+            response = self._run(call, data, request)
+        except ApiError as error:
+            response = error_response(error)
+            self._record(call, data, request, response, ExchangeState.REJECTED)
+        return response
+
+    def _run(self, call: ApiCall, data: dict[str, Any], request: Request) -> Response:
+        key = request.headers.get("Idempotency-Key", "").strip() if self.is_write else ""
+        clean = {k: v for k, v in data.items() if k != TOKEN_FIELD}
+        digest = payload_digest(clean)
+        if key:
+            if len(key) > 200:
+                raise ApiError("Idempotency-Key header: must be at most 200 characters.")
+            previous = IdempotencyRecord.objects.filter(token=call.token, key=key).first()
+            if previous is not None:
+                return self._replay(previous, digest)
+
+        validated = self._validate(clean)
+        try:
+            with transaction.atomic():
+                result = self.handle(call, validated)
+                response = Response(envelope(**result))
+                self._record(call, data, request, response, ExchangeState.PROCESSED)
+                if key:
+                    IdempotencyRecord.objects.create(
+                        token=call.token,
+                        key=key,
+                        method=self.name,
+                        request_sha256=digest,
+                        response_status=response.status_code,
+                        response_body=response.data,
+                    )
+        except IntegrityError:
+            # A concurrent retry with the same key won the race; answer with its result.
+            previous = IdempotencyRecord.objects.filter(token=call.token, key=key).first()
+            if key and previous is not None:
+                return self._replay(previous, digest)
+            raise
+        return response
+
+    def _replay(self, previous: IdempotencyRecord, digest: str) -> Response:
+        if previous.method != self.name or previous.request_sha256 != digest:
+            raise Conflict(
+                "Idempotency-Key header: this key was already used with a different request."
+            )
+        response = Response(previous.response_body, status=previous.response_status)
+        response["Idempotent-Replay"] = "true"
+        return response
+
+    def _validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if self.input_serializer is None:
+            return data
+        serializer = self.input_serializer(data=data)
+        if not serializer.is_valid():
+            raise ApiError(validation_message(serializer.errors, data))
+        return serializer.validated_data
+
+    def _record(
+        self,
+        call: ApiCall | None,
+        data: dict[str, Any],
+        request: Request,
+        response: Response,
+        state: str,
+    ) -> None:
+        """Write the ledger row for this call; a rejected call is recorded after rollback."""
+        payload = {k: v for k, v in data.items() if k != TOKEN_FIELD}
+        body = json.dumps(response.data, default=str)
+        try:
+            Exchange.objects.create(
+                direction=Direction.INBOUND,
+                kind=call.kind if call else self.ledger_kind,
+                method=self.name,
+                vendor=call.vendor if call else None,
+                prebook_id=call.prebook_id if call else None,
+                purchase_order_id=call.purchase_order_id if call else None,
+                external_id=request.headers.get("Idempotency-Key") or uuid.uuid4().hex,
+                payload=payload,
+                state=state,
+                attempts=1,
+                response_status=response.status_code,
+                response_body=body[:20000],
+                remote_address=client_address(request),
+                token_prefix=call.token.prefix if call else "",
+            )
+        except IntegrityError:
+            # The same Idempotency-Key replayed with a rejection: the first row stands.
+            if state == ExchangeState.PROCESSED:
+                raise
+            logger.info("Inbound %s not recorded twice for one idempotency key", self.name)

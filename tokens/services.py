@@ -1,0 +1,185 @@
+"""Issuing, checking and revoking API tokens.
+
+A token is 32 lower-case letters and digits, like Komet's own tokens: the first 8 are a
+public prefix used to find the row, the other 24 are the secret. The row stores
+HMAC-SHA256(TOKEN_PEPPER, secret), compared in constant time.
+"""
+
+import hashlib
+import hmac
+import ipaddress
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from audit.services import audit_record
+from catalog.models import Vendor
+from tokens.methods import AXERRIO_METHODS, all_method_names
+from tokens.models import ApiToken, ApiTokenDailyUsage
+
+ALPHABET = string.ascii_lowercase + string.digits
+PREFIX_LENGTH = 8
+SECRET_LENGTH = 24
+# last_used_at and last_used_ip are written at most this often, to spare a write per call.
+LAST_USED_WRITE_INTERVAL = timedelta(minutes=1)
+
+
+class TokenError(Exception):
+    """Authentication or authorisation failed; `reason` is safe to show the caller."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# One message for an unknown prefix, a wrong secret, a revoked and an expired token, so a
+# caller cannot tell which part of a guess was right.
+INVALID_TOKEN_MESSAGE = "Invalid authentication token."
+
+
+def _hash_secret(secret: str) -> str:
+    return hmac.new(settings.TOKEN_PEPPER.encode(), secret.encode(), hashlib.sha256).hexdigest()
+
+
+def _random_text(length: int) -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(length))
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    plaintext: str
+
+
+def resolve_methods(spec: str | list[str]) -> list[str]:
+    """Expand 'axerrio', 'all' or a comma-separated list into method names, checking each."""
+    if isinstance(spec, str):
+        names = [part.strip() for part in spec.split(",") if part.strip()]
+    else:
+        names = list(spec)
+    known = set(all_method_names())
+    resolved: list[str] = []
+    for name in names:
+        if name == "axerrio":
+            resolved += AXERRIO_METHODS
+        elif name == "all":
+            resolved += sorted(known)
+        elif name in known:
+            resolved.append(name)
+        else:
+            raise ValueError(f"Unknown API method {name!r}; known methods: {', '.join(sorted(known))}.")
+    return list(dict.fromkeys(resolved))
+
+
+def api_token_issue(
+    *,
+    token_type: str,
+    description: str,
+    methods: list[str],
+    vendor: Vendor | None = None,
+    expires_at=None,
+    daily_quota: int | None = None,
+    allowed_networks: str = "",
+    actor: Any = None,
+) -> IssuedToken:
+    """Create a token and return it with its plaintext, which is never stored."""
+    if token_type == ApiToken.TokenType.VENDOR and vendor is None:
+        raise ValueError("A vendor token needs a vendor.")
+    if token_type == ApiToken.TokenType.COMPANY and vendor is not None:
+        raise ValueError("A company token cannot be bound to a vendor.")
+    for network in allowed_networks.split():
+        ipaddress.ip_network(network, strict=False)
+
+    with transaction.atomic():
+        while True:
+            prefix = _random_text(PREFIX_LENGTH)
+            if not ApiToken.objects.filter(prefix=prefix).exists():
+                break
+        secret = _random_text(SECRET_LENGTH)
+        token = ApiToken.objects.create(
+            prefix=prefix,
+            secret_hash=_hash_secret(secret),
+            token_type=token_type,
+            vendor=vendor,
+            description=description,
+            methods=methods,
+            expires_at=expires_at,
+            daily_quota=daily_quota if daily_quota is not None else settings.API_DEFAULT_DAILY_QUOTA,
+            allowed_networks=allowed_networks,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        audit_record(
+            action="token.create",
+            obj=token,
+            actor=actor,
+            changes={"methods": [None, methods], "type": [None, token_type]},
+        )
+    return IssuedToken(token=token, plaintext=prefix + secret)
+
+
+def api_token_revoke(*, token: ApiToken, actor: Any = None, reason: str = "") -> ApiToken:
+    """Revoke a token for good; a revoked token cannot be restored."""
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.revoked_by = actor if getattr(actor, "is_authenticated", False) else None
+            token.save(update_fields=["revoked_at", "revoked_by"])
+            audit_record(action="token.revoke", obj=token, actor=actor, reason=reason)
+    return token
+
+
+def _address_allowed(token: ApiToken, remote_address: str | None) -> bool:
+    networks = token.allowed_networks.split()
+    if not networks:
+        return True
+    if not remote_address:
+        return False
+    address = ipaddress.ip_address(remote_address)
+    return any(address in ipaddress.ip_network(net, strict=False) for net in networks)
+
+
+def api_token_authenticate(raw: str, *, remote_address: str | None = None) -> ApiToken:
+    """Return the live token for `raw` or raise TokenError with the same message for any miss."""
+    raw = (raw or "").strip()
+    if len(raw) != PREFIX_LENGTH + SECRET_LENGTH:
+        # Hash anyway so a malformed token costs the same time as a wrong one.
+        _hash_secret(raw)
+        raise TokenError(INVALID_TOKEN_MESSAGE)
+    prefix, secret = raw[:PREFIX_LENGTH], raw[PREFIX_LENGTH:]
+    token = ApiToken.objects.select_related("vendor").filter(prefix=prefix).first()
+    expected = token.secret_hash if token else _hash_secret(_random_text(SECRET_LENGTH))
+    matches = hmac.compare_digest(expected, _hash_secret(secret))
+    now = timezone.now()
+    if token is None or not matches or token.revoked_at is not None:
+        raise TokenError(INVALID_TOKEN_MESSAGE)
+    if token.expires_at is not None and token.expires_at <= now:
+        raise TokenError(INVALID_TOKEN_MESSAGE)
+    if not _address_allowed(token, remote_address):
+        raise TokenError("This token may not be used from this address.")
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_WRITE_INTERVAL:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=remote_address)
+        token.last_used_at, token.last_used_ip = now, remote_address
+    return token
+
+
+def api_token_count_request(token: ApiToken) -> int:
+    """Count one request against today's quota (UTC day) and return today's total."""
+    today = timezone.now().date()
+    updated = ApiTokenDailyUsage.objects.filter(token=token, day=today).update(
+        requests=F("requests") + 1
+    )
+    if not updated:
+        usage, created = ApiTokenDailyUsage.objects.get_or_create(
+            token=token, day=today, defaults={"requests": 1}
+        )
+        if not created:
+            ApiTokenDailyUsage.objects.filter(pk=usage.pk).update(requests=F("requests") + 1)
+    return ApiTokenDailyUsage.objects.get(token=token, day=today).requests
