@@ -3,13 +3,19 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run demo test setup lint
+.PHONY: run demo test setup setup-dev lint
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
+setup-dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
@@ -23,8 +29,8 @@ demo: setup
 	$(BIN)/python -m demo headless
 
 # The whole test suite; needs PostgreSQL and Redis (see README).
-test: setup
+test: setup-dev
 	$(BIN)/python -m pytest
 
-lint: setup
+lint: setup-dev
 	$(BIN)/ruff check .

@@ -7,6 +7,7 @@ parsing, the token (body or query), the token's methods, the daily quota, the
 Every call, accepted or rejected, is written to the exchange ledger.
 """
 
+import hashlib
 import json
 import logging
 import uuid
@@ -32,8 +33,10 @@ from api.envelope import (
     validation_message,
 )
 from api.models import IdempotencyRecord
+from api.schema import KometAutoSchema
 from catalog.models import Vendor
 from sync.models import Direction, Exchange, ExchangeKind, ExchangeState, payload_digest
+from tokens import throttle as token_throttle
 from tokens.methods import token_types_for
 from tokens.models import ApiToken
 from tokens.services import TokenError, api_token_authenticate, api_token_count_request
@@ -66,6 +69,36 @@ class ApiCall:
         return f"token {self.token.prefix}"
 
 
+def ledger_safe(value: Any) -> Any:
+    """Return `value` with NUL characters replaced, because PostgreSQL's jsonb rejects them."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {ledger_safe(key): ledger_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [ledger_safe(item) for item in value]
+    return value
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _has_surrogate(value: Any) -> bool:
+    """Return whether any string in `value` contains a lone surrogate, which UTF-8 cannot encode."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_surrogate(key) or _has_surrogate(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(item) for item in value)
+    return False
+
+
 def client_address(request: Request) -> str | None:
     # The portal expects to run behind one trusted reverse proxy that sets REMOTE_ADDR
     # correctly (gunicorn with --forwarded-allow-ips); X-Forwarded-For is not trusted here.
@@ -82,6 +115,17 @@ class KometMethod(APIView):
     is_write: ClassVar[bool] = True
     ledger_kind: ClassVar[str] = ExchangeKind.API_CALL
     parser_classes: ClassVar[list] = []
+    schema = KometAutoSchema()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Only the method's own verb is routed, so the schema lists one operation per method.
+        cls.http_method_names = [cls.http_method.lower(), "options"]
+
+    def http_method_not_allowed(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return error_response(
+            ApiError(f"{self.name} must be called with {self.http_method}.", http_status=405)
+        )
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._dispatch_method(request, "GET")
@@ -105,9 +149,14 @@ class KometMethod(APIView):
         data: dict[str, Any] = {key: request.query_params.get(key) for key in request.query_params}
         if verb == "POST" and body.strip():
             try:
-                parsed = json.loads(body)
+                parsed = json.loads(body, parse_constant=_reject_constant)
             except (UnicodeDecodeError, ValueError) as error:
                 raise ApiError(f"Request body is not valid JSON: {error}.") from None
+            if _has_surrogate(parsed):
+                raise ApiError(
+                    "Request body is not valid JSON: it contains an unpaired UTF-16 surrogate "
+                    "escape (\\ud800-\\udfff)."
+                )
             if not isinstance(parsed, dict):
                 raise ApiError("Request body must be a JSON object.")
             data.update(parsed)
@@ -117,9 +166,15 @@ class KometMethod(APIView):
         raw = data.get(TOKEN_FIELD)
         if not raw or not isinstance(raw, str):
             raise AuthenticationFailed(f"{TOKEN_FIELD} is required.")
+        # Repeated failures from one address: HTTP 429 until its cooling-off period ends.
+        try:
+            token_throttle.check(client_address(request))
+        except token_throttle.Throttled as error:
+            raise QuotaExceeded(error.reason) from None
         try:
             token = api_token_authenticate(raw, remote_address=client_address(request))
         except TokenError as error:
+            token_throttle.record_failure(client_address(request))
             raise AuthenticationFailed(error.reason) from None
         if token.token_type not in token_types_for(self.name):
             raise PermissionDenied(f"A {token.token_type} token cannot call {self.name}.")
@@ -170,9 +225,16 @@ class KometMethod(APIView):
         validated = self._validate(clean)
         try:
             with transaction.atomic():
-                result = self.handle(call, validated)
-                response = Response(envelope(**result))
-                self._record(call, data, request, response, ExchangeState.PROCESSED)
+                try:
+                    result = self.handle(call, validated)
+                    response = Response(envelope(**result))
+                    state = ExchangeState.PROCESSED
+                except ApiError as error:
+                    # Most errors roll everything back; a few keep a record of the attempt.
+                    if not error.keep_writes:
+                        raise
+                    response, state = error_response(error), ExchangeState.REJECTED
+                self._record(call, data, request, response, state)
                 if key:
                     IdempotencyRecord.objects.create(
                         token=call.token,
@@ -180,7 +242,7 @@ class KometMethod(APIView):
                         method=self.name,
                         request_sha256=digest,
                         response_status=response.status_code,
-                        response_body=response.data,
+                        response_body=ledger_safe(response.data),
                     )
         except IntegrityError:
             # A concurrent retry with the same key won the race; answer with its result.
@@ -216,27 +278,37 @@ class KometMethod(APIView):
         state: str,
     ) -> None:
         """Write the ledger row for this call; a rejected call is recorded after rollback."""
-        payload = {k: v for k, v in data.items() if k != TOKEN_FIELD}
-        body = json.dumps(response.data, default=str)
+        fields = {
+            "direction": Direction.INBOUND,
+            "kind": call.kind if call else self.ledger_kind,
+            "method": self.name,
+            "vendor": call.vendor if call else None,
+            "prebook_id": call.prebook_id if call else None,
+            "purchase_order_id": call.purchase_order_id if call else None,
+            "payload": ledger_safe({k: v for k, v in data.items() if k != TOKEN_FIELD}),
+            "state": state,
+            "attempts": 1,
+            "response_status": response.status_code,
+            "response_body": json.dumps(response.data, default=str)[:20000],
+            "remote_address": client_address(request),
+            "token_prefix": call.token.prefix if call else "",
+        }
+        external_id = _ledger_external_id(request.headers.get("Idempotency-Key", ""))
         try:
-            Exchange.objects.create(
-                direction=Direction.INBOUND,
-                kind=call.kind if call else self.ledger_kind,
-                method=self.name,
-                vendor=call.vendor if call else None,
-                prebook_id=call.prebook_id if call else None,
-                purchase_order_id=call.purchase_order_id if call else None,
-                external_id=request.headers.get("Idempotency-Key") or uuid.uuid4().hex,
-                payload=payload,
-                state=state,
-                attempts=1,
-                response_status=response.status_code,
-                response_body=body[:20000],
-                remote_address=client_address(request),
-                token_prefix=call.token.prefix if call else "",
-            )
+            with transaction.atomic():
+                Exchange.objects.create(external_id=external_id, **fields)
         except IntegrityError:
-            # The same Idempotency-Key replayed with a rejection: the first row stands.
-            if state == ExchangeState.PROCESSED:
-                raise
-            logger.info("Inbound %s not recorded twice for one idempotency key", self.name)
+            # The key already names a row of this vendor and kind: a replayed rejection, or
+            # another token of the same farm. Every call still gets its own row.
+            logger.info("Inbound %s reuses idempotency key; recorded under a suffix", self.name)
+            Exchange.objects.create(external_id=f"{external_id[:60]}:{uuid.uuid4().hex}", **fields)
+
+
+def _ledger_external_id(key: str) -> str:
+    """Return the ledger id of a call: its Idempotency-Key (hashed past 100 characters) or new."""
+    key = ledger_safe(key.strip())
+    if not key:
+        return uuid.uuid4().hex
+    if len(key) > 100:
+        return "sha256:" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
+    return key

@@ -18,9 +18,18 @@ class ApiError(Exception):
 
     http_status = status.HTTP_400_BAD_REQUEST
 
-    def __init__(self, message: str, *, http_status: int | None = None, **extra: Any) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        http_status: int | None = None,
+        keep_writes: bool = False,
+        **extra: Any,
+    ) -> None:
         super().__init__(message)
         self.message = message
+        # True when what the handler wrote before failing (such as a scan log) must be kept.
+        self.keep_writes = keep_writes
         if http_status is not None:
             self.http_status = http_status
         self.extra = extra

@@ -6,6 +6,4 @@ from api.methods import METHOD_VIEWS
 
 app_name = "api"
 
-urlpatterns = [
-    path(view.name, view.as_view(), name=view.name) for view in METHOD_VIEWS
-]
+urlpatterns = [path(view.name, view.as_view(), name=view.name) for view in METHOD_VIEWS]

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "api",
     "labels",
     "receiving",
+    "dashboard",
+    "security",
 ]
 
 MIDDLEWARE = [
@@ -55,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After CSRF and authentication: a blocked admin sign-in gets the login page and 429.
+    "security.login_throttle.LoginThrottleMiddleware",
 ]
 
 ROOT_URLCONF = "komet_axerrio.urls"
@@ -71,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.portal",
+                "sync.context_processors.attention",
             ],
         },
     },
@@ -145,6 +150,20 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
+# Safety net for pushes: releases rows stuck in flight and re-enqueues due rows, so a
+# lost broker message or a killed worker only delays a push. A sweep that waited longer
+# than its interval is dropped because the next one does the same work.
+CELERY_BEAT_SCHEDULE["sync-outbox-sweep"] = {
+    "task": "sync.outbox_sweep",
+    "schedule": env.float("PUSH_SWEEP_INTERVAL", default=30.0),
+    "options": {"expires": 25},
+}
+# Safety net for mapping releases whose task message or worker was lost.
+CELERY_BEAT_SCHEDULE["mapping-releases-sweep"] = {
+    "task": "mapping.releases_sweep",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
 
 # --- Portal -----------------------------------------------------------------------------
 # Secret mixed into API token hashes, so a copy of the database alone cannot be used to
@@ -157,9 +176,32 @@ API_DEFAULT_DAILY_QUOTA = env.int("API_DEFAULT_DAILY_QUOTA", default=1000)
 PUSH_CONNECT_TIMEOUT = env.float("PUSH_CONNECT_TIMEOUT", default=5.0)
 PUSH_READ_TIMEOUT = env.float("PUSH_READ_TIMEOUT", default=20.0)
 PUSH_MAX_ATTEMPTS = env.int("PUSH_MAX_ATTEMPTS", default=8)
+# Retry delays, in seconds: uniform between 0 and min(MAX, BASE × 2^(attempt − 1)). A
+# Retry-After from the farm sets a floor, capped at PUSH_RETRY_AFTER_MAX.
+PUSH_BACKOFF_BASE = env.float("PUSH_BACKOFF_BASE", default=2.0)
+PUSH_BACKOFF_MAX = env.float("PUSH_BACKOFF_MAX", default=600.0)
+PUSH_RETRY_AFTER_MAX = env.float("PUSH_RETRY_AFTER_MAX", default=3600.0)
+# A push in flight longer than connect + read timeout + this margin (seconds) is treated
+# as lost with its worker and retried. Keep it above the delivery task's hard time limit
+# minus the two timeouts (30 s).
+PUSH_STUCK_MARGIN = env.float("PUSH_STUCK_MARGIN", default=60.0)
+# Seconds the sweep leaves a due push to its own queued message before enqueuing it again,
+# and the most rows one sweep enqueues.
+PUSH_SWEEP_GRACE = env.float("PUSH_SWEEP_GRACE", default=60.0)
+PUSH_SWEEP_BATCH = env.int("PUSH_SWEEP_BATCH", default=1000)
 # A farm-created PO whose lines all match the importer's own prebook lines is approved on
 # creation; everything else waits for procurement.
 AUTO_APPROVE_MATCHING_POS = env.bool("AUTO_APPROVE_MATCHING_POS", default=True)
+# Label downloads of more boxes than this are rendered by a worker into a LabelBatch file.
+LABELS_INLINE_MAX_BOXES = env.int("LABELS_INLINE_MAX_BOXES", default=500)
+# Days a rendered label batch file is kept before the sweep deletes it.
+LABELS_BATCH_RETENTION_DAYS = env.int("LABELS_BATCH_RETENTION_DAYS", default=7)
+# Requeues label batches whose task message was lost and deletes expired batch files.
+CELERY_BEAT_SCHEDULE["labels-batches-sweep"] = {
+    "task": "labels.batches_sweep",
+    "schedule": 300.0,
+    "options": {"expires": 290},
+}
 PORTAL_NAME = env.str("PORTAL_NAME", default="Komet–Axerrio portal")
 
 REST_FRAMEWORK = {
@@ -189,10 +231,44 @@ LOGGING = {
     "formatters": {
         "console": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "console"}},
+    # Every handler on the root logger blanks tokens, passwords and secrets in messages.
+    "filters": {"redact_secrets": {"()": "security.log_redaction.RedactSecretsFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "console",
+            "filters": ["redact_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "urllib3": {"level": "WARNING"},
     },
 }
+
+# --- Cache and throttling ---------------------------------------------------------------
+# The failure counters behind API and sign-in throttling live in the cache. Redis shares
+# them between web processes; the local-memory fallback counts per process.
+if env.str("CACHE_URL", default=""):
+    CACHES = {"default": env.cache_url("CACHE_URL")}
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CELERY_BROKER_URL,
+            "KEY_PREFIX": "portal",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Failed API authentications from one address: after LIMIT within WINDOW seconds, every
+# request from it gets HTTP 429 for BLOCK seconds.
+API_AUTH_FAILURE_LIMIT = env.int("API_AUTH_FAILURE_LIMIT", default=10)
+API_AUTH_FAILURE_WINDOW_SECONDS = env.int("API_AUTH_FAILURE_WINDOW_SECONDS", default=300)
+API_AUTH_BLOCK_SECONDS = env.int("API_AUTH_BLOCK_SECONDS", default=900)
+# Failed admin sign-ins, counted per username and per client address.
+LOGIN_FAILURE_LIMIT_PER_USERNAME = env.int("LOGIN_FAILURE_LIMIT_PER_USERNAME", default=5)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=20)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
+LOGIN_BLOCK_SECONDS = env.int("LOGIN_BLOCK_SECONDS", default=900)

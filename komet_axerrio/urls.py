@@ -13,4 +13,5 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("labels/", include("labels.urls")),
     path("receiving/", include("receiving.urls")),
+    path("dashboard/", include("dashboard.urls")),
 ]

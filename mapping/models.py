@@ -34,8 +34,9 @@ class VendorCode(TimestampedModel):
     mapped_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # Best catalogue matches, computed when the code is first seen:
-    # [{"id": 12, "score": 93.5, "matched": ["species", "colour"]}, ...]
+    # Best catalogue matches, computed when the code is first seen (see mapping.suggestions):
+    # [{"id": 12, "label": "Rose Freedom Red 50cm [RS-FREEDOM-50]", "score": 93.5,
+    #   "matched": ["species", "colour"]}, ...]
     suggestions = models.JSONField(default=list, blank=True)
 
     class Meta:
@@ -96,3 +97,109 @@ class VendorCustomer(VendorCode):
         constraints = [
             models.UniqueConstraint(fields=["vendor", "code"], name="unique_vendor_customer_code")
         ]
+
+
+class MappingKind(models.TextChoices):
+    """The four kinds of farm code a person maps, named as in the admin queues."""
+
+    PRODUCT = "product", "Product"
+    BOX_TYPE = "box_type", "Box type"
+    CARRIER = "carrier", "Carrier"
+    CUSTOMER = "customer", "Customer"
+
+
+class MappingRelease(TimestampedModel):
+    """The re-drive of every document a code held, run by a Celery task after a mapping.
+
+    `documents` is fixed when the release is created ([{"type": "prebook" or
+    "purchase_order", "id": 12}, ...]) and the task works through it in order, so `done`
+    is also the position to resume from after a crash.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=10, choices=MappingKind.choices)
+    code_id = models.PositiveBigIntegerField(help_text="Primary key of the farm code row.")
+    code_label = models.CharField(max_length=200)
+    documents = models.JSONField(default=list, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    is_remap = models.BooleanField(
+        default=False,
+        help_text="The code was mapped before, so approved POs get a changed push.",
+    )
+    released_pushes = models.PositiveIntegerField(
+        default=0, help_text="Held pushes sent on to the farm."
+    )
+    changed_pushes = models.PositiveIntegerField(
+        default=0, help_text="Changed pushes written for approved POs after a remap."
+    )
+    approved_orders = models.PositiveIntegerField(
+        default=0, help_text="Purchase orders approved because an approval was waiting."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["kind", "code_id"])]
+
+    def __str__(self) -> str:
+        return f"Release after mapping {self.code_label}"
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 100 if self.state == self.State.DONE else 0
+        return round(100 * self.done / self.total)
+
+
+class ApprovalWaiting(TimestampedModel):
+    """A request to approve a PO that still had held lines, carried out by a release."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", "Waiting for mapping"
+        APPROVED = "approved", "Approved"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    purchase_order = models.ForeignKey(
+        "orders.PurchaseOrder", on_delete=models.CASCADE, related_name="approvals_waiting"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.WAITING, db_index=True
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    release = models.ForeignKey(
+        MappingRelease, null=True, blank=True, on_delete=models.SET_NULL, related_name="approvals"
+    )
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "approval waiting for mapping"
+        verbose_name_plural = "approvals waiting for mapping"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purchase_order"],
+                condition=models.Q(state="waiting"),
+                name="unique_waiting_approval_per_po",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Approval of PO {self.purchase_order.number} ({self.get_state_display()})"

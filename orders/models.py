@@ -127,7 +127,11 @@ class PrebookItem(TimestampedModel):
     notes = models.CharField(max_length=200, blank=True)
     vendor_ship_date = models.DateField(null=True, blank=True, db_index=True)
     hold_reason = models.CharField(
-        max_length=24, choices=HoldReason.choices, default=HoldReason.NONE, blank=True, db_index=True
+        max_length=24,
+        choices=HoldReason.choices,
+        default=HoldReason.NONE,
+        blank=True,
+        db_index=True,
     )
 
     class Meta:
@@ -208,7 +212,11 @@ class PurchaseOrder(TimestampedModel):
 
     class Meta:
         ordering = ["-ship_date", "-id"]
-        indexes = [models.Index(fields=["vendor", "ship_date"]), models.Index(fields=["-ship_date", "-id"])]
+        indexes = [
+            models.Index(fields=["vendor", "ship_date"]),
+            models.Index(fields=["-ship_date", "-id"]),
+        ]
+        permissions = [("approve_purchaseorder", "Can approve or reject purchase orders")]
 
     def __str__(self) -> str:
         return f"PO {self.number}"
@@ -220,7 +228,9 @@ class PurchaseOrderItem(TimestampedModel):
         SHIPPED = "shipped", "Shipped"
         DELETED = "deleted", "Deleted"
 
-    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="items")
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, on_delete=models.CASCADE, related_name="items"
+    )
     prebook_item = models.ForeignKey(
         PrebookItem, null=True, blank=True, on_delete=models.PROTECT, related_name="po_items"
     )
@@ -253,7 +263,11 @@ class PurchaseOrderItem(TimestampedModel):
         help_text="The line this one was split from by a partial shipment.",
     )
     hold_reason = models.CharField(
-        max_length=24, choices=HoldReason.choices, default=HoldReason.NONE, blank=True, db_index=True
+        max_length=24,
+        choices=HoldReason.choices,
+        default=HoldReason.NONE,
+        blank=True,
+        db_index=True,
     )
 
     class Meta:
@@ -338,3 +352,13 @@ class Box(TimestampedModel):
 
     def __str__(self) -> str:
         return self.code
+
+
+class DocumentCounter(models.Model):
+    """The last number handed out for one kind of document, locked while allocating."""
+
+    name = models.CharField(max_length=30, unique=True)
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_value}"

@@ -93,6 +93,9 @@ class Exchange(TimestampedModel):
     response_body = models.TextField(blank=True)
     remote_address = models.GenericIPAddressField(null=True, blank=True)
     token_prefix = models.CharField(max_length=16, blank=True)
+    occurred_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the change that caused a push was made (UTC)."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -115,6 +118,28 @@ class Exchange(TimestampedModel):
         super().save(*args, **kwargs)
 
 
+class ExchangeAttempt(models.Model):
+    """One delivery attempt of a push: when it started and ended, and what the farm returned.
+
+    An attempt whose worker died has no `finished_at` until the sweep closes it.
+    """
+
+    exchange = models.ForeignKey(Exchange, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField(help_text="1 for the first try, counted per row.")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["exchange", "started_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.number} of exchange #{self.exchange_id}"
+
+
 class ExchangeAction(models.Model):
     """A person's action on a ledger row (retry now, cancel), kept for the record."""
 
@@ -128,3 +153,6 @@ class ExchangeAction(models.Model):
 
     class Meta:
         ordering = ["exchange", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.action} on exchange #{self.exchange_id}"

@@ -43,6 +43,25 @@ def _session_queue() -> Iterator[str]:
             pass
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings) -> Iterator[None]:
+    """Give each test an empty local-memory cache, so throttle counts never leak between tests.
+
+    Tests that exercise the Redis cache set CACHES themselves.
+    """
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "tests",
+        }
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from catalog.models import Vendor
-from tokens.methods import AXERRIO_METHODS, all_method_names
+from tokens.methods import AXERRIO_METHODS, all_method_names, token_types_for
 from tokens.models import ApiToken, ApiTokenDailyUsage
 
 ALPHABET = string.ascii_lowercase + string.digits
@@ -74,7 +74,9 @@ def resolve_methods(spec: str | list[str]) -> list[str]:
         elif name in known:
             resolved.append(name)
         else:
-            raise ValueError(f"Unknown API method {name!r}; known methods: {', '.join(sorted(known))}.")
+            raise ValueError(
+                f"Unknown API method {name!r}; known methods: {', '.join(sorted(known))}."
+            )
     return list(dict.fromkeys(resolved))
 
 
@@ -94,8 +96,18 @@ def api_token_issue(
         raise ValueError("A vendor token needs a vendor.")
     if token_type == ApiToken.TokenType.COMPANY and vendor is not None:
         raise ValueError("A company token cannot be bound to a vendor.")
-    for network in allowed_networks.split():
-        ipaddress.ip_network(network, strict=False)
+    if not methods:
+        raise ValueError("A token needs at least one API method.")
+    unknown = sorted(set(methods) - set(all_method_names()))
+    if unknown:
+        raise ValueError(f"Unknown API method(s): {', '.join(unknown)}.")
+    not_allowed = [name for name in methods if token_type not in token_types_for(name)]
+    if not_allowed:
+        raise ValueError(
+            f"A {token_type} token cannot call {', '.join(not_allowed)}. "
+            "Those methods need a company token."
+        )
+    allowed_networks = "\n".join(networks_parse(allowed_networks))
 
     with transaction.atomic():
         while True:
@@ -111,7 +123,9 @@ def api_token_issue(
             description=description,
             methods=methods,
             expires_at=expires_at,
-            daily_quota=daily_quota if daily_quota is not None else settings.API_DEFAULT_DAILY_QUOTA,
+            daily_quota=(
+                daily_quota if daily_quota is not None else settings.API_DEFAULT_DAILY_QUOTA
+            ),
             allowed_networks=allowed_networks,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
@@ -122,6 +136,75 @@ def api_token_issue(
             changes={"methods": [None, methods], "type": [None, token_type]},
         )
     return IssuedToken(token=token, plaintext=prefix + secret)
+
+
+def networks_parse(text: str) -> list[str]:
+    """Split CIDR ranges separated by commas, spaces or new lines and normalise each one.
+
+    Raises ValueError naming the first invalid range. A bare address is a one-address range.
+    """
+    networks = []
+    for part in text.replace(",", " ").split():
+        try:
+            networks.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise ValueError(
+                f"{part!r} is not an IP range in CIDR form, "
+                "such as 203.0.113.0/24 or 2001:db8::/32."
+            ) from None
+    return list(dict.fromkeys(networks))
+
+
+class TokenStatus:
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+def api_token_status(token: ApiToken, *, now=None) -> str:
+    """Return TokenStatus.ACTIVE, EXPIRED or REVOKED. Revocation wins over expiry."""
+    if token.revoked_at is not None:
+        return TokenStatus.REVOKED
+    if token.expires_at is not None and token.expires_at <= (now or timezone.now()):
+        return TokenStatus.EXPIRED
+    return TokenStatus.ACTIVE
+
+
+# Fields an admin may change on a live token. Type, vendor and methods are fixed at
+# creation: a different scope needs a new token, so the old one can be revoked.
+UPDATABLE_FIELDS = ("description", "expires_at", "daily_quota", "allowed_networks")
+
+
+def api_token_update(*, token: ApiToken, actor: Any = None, **values: Any) -> ApiToken:
+    """Change the description, expiry, quota or allowed ranges of a live token, with audit.
+
+    Raises ValueError for a revoked token, an unknown field or an invalid range.
+    """
+    unknown = sorted(set(values) - set(UPDATABLE_FIELDS))
+    if unknown:
+        raise ValueError(f"These token fields cannot be changed: {', '.join(unknown)}.")
+    if "allowed_networks" in values:
+        values["allowed_networks"] = "\n".join(networks_parse(values["allowed_networks"]))
+    with transaction.atomic():
+        current = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if current.revoked_at is not None:
+            raise ValueError("A revoked token cannot be changed.")
+        changes = {
+            name: [_audit_value(getattr(current, name)), _audit_value(value)]
+            for name, value in values.items()
+            if getattr(current, name) != value
+        }
+        if not changes:
+            return current
+        for name, value in values.items():
+            setattr(current, name, value)
+        current.save(update_fields=list(values))
+        audit_record(action="token.change", obj=current, actor=actor, changes=changes)
+    return current
+
+
+def _audit_value(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def api_token_revoke(*, token: ApiToken, actor: Any = None, reason: str = "") -> ApiToken:
@@ -142,7 +225,10 @@ def _address_allowed(token: ApiToken, remote_address: str | None) -> bool:
         return True
     if not remote_address:
         return False
-    address = ipaddress.ip_address(remote_address)
+    try:
+        address = ipaddress.ip_address(remote_address)
+    except ValueError:
+        return False
     return any(address in ipaddress.ip_network(net, strict=False) for net in networks)
 
 

@@ -1,0 +1,28 @@
+from django.db import migrations
+
+
+def create_role_groups(apps, schema_editor):
+    from accounts.services import role_groups_sync
+
+    role_groups_sync(apps=apps)
+
+
+def delete_role_groups(apps, schema_editor):
+    from accounts.roles import ROLES
+
+    apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("catalog", "0001_initial"),
+        ("mapping", "0001_initial"),
+        ("orders", "0002_documentcounter_alter_purchaseorder_options"),
+        ("sync", "0001_initial"),
+        ("tokens", "0001_initial"),
+        ("audit", "0001_initial"),
+    ]
+
+    operations = [migrations.RunPython(create_role_groups, delete_role_groups)]

@@ -1,0 +1,376 @@
+"""Input serializers of the API methods, with Komet's field names, types and lengths.
+
+Numbers and flags sent as strings ("1", "85063") are accepted, as Komet clients send
+them. Integer bounds keep every value inside its database column, so no input can
+overflow one.
+"""
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+ID_MAX = 2**63 - 1
+QUANTITY_MAX = 99999
+DATE_MESSAGE = "must be a date in YYYY-MM-DD form."
+
+
+class Id(serializers.IntegerField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(**kwargs)
+
+
+class Quantity(serializers.IntegerField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", QUANTITY_MAX)
+        super().__init__(**kwargs)
+
+
+class Text(serializers.CharField):
+    def __init__(self, max_length: int, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(max_length=max_length, **kwargs)
+
+
+class Flag(serializers.BooleanField):
+    """A 1/0 flag; also accepts "1", "0", true, false."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("default", False)
+        super().__init__(**kwargs)
+
+
+class KometDate(serializers.DateField):
+    default_error_messages = {"invalid": DATE_MESSAGE, "datetime": DATE_MESSAGE}
+
+    def __init__(self, **kwargs):
+        super().__init__(input_formats=["%Y-%m-%d"], **kwargs)
+
+
+class KometDateTime(serializers.DateTimeField):
+    """A time such as `updatedAsOf`, read as GMT whatever the portal's time zone."""
+
+    default_error_messages = {"invalid": "must be a GMT time in 'YYYY-MM-DD hh:mm:ss' form."}
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            input_formats=["%Y-%m-%d %H:%M:%S", "%Y-%m-%d"],
+            default_timezone=datetime.UTC,
+            **kwargs,
+        )
+
+
+@extend_schema_field(OpenApiTypes.NUMBER)
+class Money(serializers.Field):
+    """A cost or price (decimal:10,3): a number or numeric string, rounded to 3 places."""
+
+    default_error_messages = {
+        "invalid": "must be a number such as 0.70.",
+        "range": "must be between 0 and 9999999.999.",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, float, str)):
+            self.fail("invalid")
+        try:
+            value = Decimal(str(data).strip())
+        except InvalidOperation:
+            self.fail("invalid")
+        if not value.is_finite():
+            self.fail("invalid")
+        if value < 0 or value >= Decimal("10000000"):
+            self.fail("range")
+        return value.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+
+    def to_representation(self, value):
+        return float(value)
+
+
+class UnitTypeField(serializers.CharField):
+    default_error_messages = {"choice": "must be 'Stem' or 'Bunch'."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(max_length=10, **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data).strip()
+        if value and value.lower() not in ("stem", "bunch"):
+            self.fail("choice")
+        return value.title() or None
+
+
+def add_reference_fields(fields: dict, prefix: str, *, code_length: int, name_key: str) -> None:
+    fields[f"{prefix}Id"] = Id(allow_null=True)
+    fields[f"{prefix}Code"] = Text(code_length)
+    fields[f"{prefix}{name_key}"] = Text(200)
+
+
+def _ref_fields(prefix: str, code_length: int = 20, name_key: str = "Description") -> dict:
+    fields: dict = {}
+    add_reference_fields(fields, prefix, code_length=code_length, name_key=name_key)
+    return fields
+
+
+class PrebookBreakdownInput(serializers.Serializer):
+    locals().update(_ref_fields("product"))
+    bunches = Quantity(min_value=1)
+    stemsBunch = Quantity(required=False, allow_null=True)
+    cost = Money()
+    price = Money()
+
+
+class PrebookItemInput(serializers.Serializer):
+    locals().update(_ref_fields("vendor"))
+    vendorName = Text(200)
+    locals().update(_ref_fields("product"))
+    locals().update(_ref_fields("boxType", code_length=20))
+    unitType = UnitTypeField()
+    boxes = Quantity(min_value=1)
+    bunches = Quantity(min_value=1)
+    stemsBunch = Quantity(required=False, allow_null=True)
+    cost = Money()
+    price = Money()
+    markCode = Text(20)
+    notes = Text(200)
+    vendorShipDate = KometDate(required=False, allow_null=True)
+    breakdowns = PrebookBreakdownInput(many=True, required=False)
+
+    def validate(self, attrs):
+        if (attrs.get("unitType") or "Stem") == "Stem" and not attrs.get("stemsBunch"):
+            raise serializers.ValidationError(
+                {"stemsBunch": "required (at least 1) when unitType is Stem."}
+            )
+        return attrs
+
+
+class PrebookCreateInput(serializers.Serializer):
+    locals().update(_ref_fields("customer"))
+    locals().update(_ref_fields("carrier"))
+    shipDate = KometDate()
+    createdBy = Id(allow_null=True)
+    shipViaId = serializers.IntegerField(required=False, min_value=0, max_value=1)
+    customerPO = Text(20)
+    isEcommerce = Flag()
+    useExisting = Flag()
+    comments = Text(200)
+    autoGeneratePOsfromPrebooks = Flag()
+    shipToId = Id(allow_null=True)
+    companyLocationCode = Text(20)
+    prebookItems = PrebookItemInput(many=True, required=False, max_length=500)
+
+
+class PurchaseOrderItemInput(serializers.Serializer):
+    prebookItemId = Id(allow_null=True)
+    locals().update(_ref_fields("product"))
+    locals().update(_ref_fields("boxType"))
+    unitType = UnitTypeField()
+    boxes = Quantity(required=False, allow_null=True, min_value=1)
+    bunches = Quantity(required=False, allow_null=True, min_value=1)
+    stemsBunch = Quantity(required=False, allow_null=True)
+    cost = Money()
+    markCode = Text(20)
+    notes = Text(200)
+
+
+class PurchaseOrderHeaderInput(serializers.Serializer):
+    shipDate = KometDate()
+    vendorId = Id(allow_null=True)
+    vendorCode = Text(20)
+    companyLocationCode = Text(10)
+    carrierId = Id(allow_null=True)
+    carrierCode = Text(20)
+    carrierDescription = Text(200)
+    purchaseOrderNumber = Text(10)
+    comments = Text(200)
+
+
+class PurchaseOrderCreateInput(PurchaseOrderHeaderInput):
+    purchaseOrderItems = PurchaseOrderItemInput(many=True, min_length=1, max_length=500)
+
+
+class MixedBreakdownInput(serializers.Serializer):
+    prebookItemId = Id(allow_null=True)
+    locals().update(_ref_fields("product"))
+    bunches = Quantity(min_value=1)
+    stemsBunch = Quantity(required=False, allow_null=True)
+    cost = Money()
+
+
+class MixedBoxInput(serializers.Serializer):
+    prebookItemId = Id(allow_null=True)
+    locals().update(_ref_fields("product"))
+    locals().update(_ref_fields("boxType"))
+    unitType = UnitTypeField()
+    boxes = Quantity(min_value=1)
+    markCode = Text(20)
+    notes = Text(200)
+    breakdowns = MixedBreakdownInput(many=True, min_length=1, max_length=50)
+
+
+class PurchaseOrderMixedCreateInput(PurchaseOrderHeaderInput):
+    purchaseOrderItems = MixedBoxInput(many=True, min_length=1, max_length=500)
+
+
+class BoxCodeField(serializers.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(max_length=20, allow_blank=False, **kwargs)
+
+
+class ShipmentLineInput(serializers.Serializer):
+    poItemId = Id(required=True)
+    awb = serializers.CharField(max_length=25)
+    houseAWB = Text(25)
+    shipDate = KometDate()
+    boxCodes = serializers.ListField(
+        child=BoxCodeField(), required=False, allow_null=True, max_length=QUANTITY_MAX
+    )
+    lotNumber = Text(20)
+
+    def to_internal_value(self, data):
+        # Older Komet docs type lotNumber as an integer; accept both.
+        if isinstance(data, dict) and isinstance(data.get("lotNumber"), int):
+            data = {**data, "lotNumber": str(data["lotNumber"])}
+        return super().to_internal_value(data)
+
+
+class ShipmentInput(serializers.Serializer):
+    poItems = ShipmentLineInput(many=True, min_length=1, max_length=500)
+    vendorId = Id(allow_null=True)
+
+
+class BoxCodeChangeLine(serializers.Serializer):
+    currentBoxCode = BoxCodeField()
+    newBoxCode = BoxCodeField()
+
+
+class BoxCodeChangeInput(serializers.Serializer):
+    boxes = BoxCodeChangeLine(many=True, min_length=1, max_length=1000)
+
+
+class PrebookItemDeleteInput(serializers.Serializer):
+    prebookId = Id(required=True)
+    prebookItemId = Id(required=True)
+
+
+class PrebookDeleteInput(serializers.Serializer):
+    prebookId = Id(required=True)
+
+
+class PurchaseOrderItemDeleteInput(serializers.Serializer):
+    poItemId = Id(required=True)
+
+
+class BoxReceiveInput(serializers.Serializer):
+    boxCode = BoxCodeField()
+    position = Text(4)
+    companyLocationId = Id(allow_null=True)
+
+
+class LoginInput(serializers.Serializer):
+    username = serializers.CharField(max_length=100)
+    password = serializers.CharField(max_length=100, trim_whitespace=False)
+
+
+# --- list methods -------------------------------------------------------------------------
+
+
+class BoxTypeListInput(serializers.Serializer):
+    id = Id()
+    code = Text(3)
+
+
+class CarrierListInput(serializers.Serializer):
+    id = Id()
+    name = Text(200)
+    code = Text(10)
+    active = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class CustomerListInput(serializers.Serializer):
+    id = Id()
+    name = Text(200)
+    code = Text(10)
+    salesPersonId = Id()
+    includeInactive = Flag()
+    locationId = Id()
+    updateAsOf = KometDateTime(required=False)
+
+
+class VendorListInput(serializers.Serializer):
+    id = Id()
+    name = Text(200)
+    code = Text(10)
+    portOrigin = Text(4)
+    includeInactive = Flag()
+
+
+class ProductListInput(serializers.Serializer):
+    id = Id()
+    description = Text(200)
+    legacyCode = Text(50)
+
+
+class PrebookListInput(serializers.Serializer):
+    dateFrom = KometDate()
+    dateTo = KometDate()
+    prebook = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    customer = Text(200)
+    customerId = Id()
+    carrierName = Text(200)
+    carrierId = Id()
+    customerPONumber = Text(20)
+    prebookStatus = Text(20)
+    isEcommerce = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class PrebookDetailsListInput(serializers.Serializer):
+    date = KometDate(required=False)
+    vendorShipDateFrom = KometDate(required=False)
+    vendorShipDateTo = KometDate(required=False)
+    shipDateFrom = KometDate(required=False)
+    shipDateTo = KometDate(required=False)
+    prebook = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    updatedAsOf = KometDateTime(required=False)
+    customer = Text(200)
+    customerId = Id()
+    carrierName = Text(200)
+    carrier = Text(200)
+    carrierId = Id()
+    customerPONumber = Text(20)
+
+
+class PurchaseOrderListInput(serializers.Serializer):
+    date = KometDate(required=False)
+    dateFrom = KometDate(required=False)
+    dateTo = KometDate(required=False)
+    number = Text(200)
+    vendor = Text(50)
+    vendorId = Id()
+    customerId = Id()
+    customerPONumber = Text(20)
+    product = Text(100)
+    origin = Text(4)
+    prebook = Text(10)
+    status = serializers.ChoiceField(
+        required=False,
+        choices=["Pending Approval", "Approved", "Confirmed by Farm", "Shipped", "Cancelled"],
+    )
+    purchaseOrderItemIds = Text(200)
+    updatedAsOf = KometDateTime(required=False)

@@ -1,0 +1,1 @@
+"""Orchestration of `make run` and `make demo`; not a Django app."""

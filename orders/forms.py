@@ -1,0 +1,167 @@
+"""Admin forms for prebook entry and PO decisions; the rules come from the services."""
+
+from django import forms
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.forms.models import BaseInlineFormSet
+
+from orders.models import Prebook, PrebookBreakdown, PrebookItem
+from orders.services.prebooks import (
+    breakdown_total_error,
+    prebook_header_errors,
+    prebook_item_errors,
+)
+
+
+class PrebookForm(forms.ModelForm):
+    class Meta:
+        model = Prebook
+        fields = [
+            "customer",
+            "truck_date",
+            "carrier",
+            "ship_via",
+            "customer_po",
+            "comments",
+            "is_ecommerce",
+        ]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        probe = Prebook(
+            customer=cleaned.get("customer"),
+            truck_date=cleaned.get("truck_date"),
+            carrier=cleaned.get("carrier"),
+        )
+        changed = self.instance.pk is None or "truck_date" in self.changed_data
+        for name, message in prebook_header_errors(
+            prebook=probe, truck_date_changed=changed
+        ).items():
+            if name in self.fields and name not in self.errors:
+                self.add_error(name, message)
+        return cleaned
+
+
+# The line fields that prebook_item_errors checks.
+LINE_RULE_FIELDS = (
+    "vendor",
+    "product",
+    "box_type",
+    "boxes",
+    "bunches",
+    "stems_per_bunch",
+    "unit_type",
+    "cost",
+    "price",
+)
+
+
+class PrebookItemForm(forms.ModelForm):
+    class Meta:
+        model = PrebookItem
+        fields = [
+            "vendor",
+            "product",
+            "box_type",
+            "boxes",
+            "bunches",
+            "stems_per_bunch",
+            "unit_type",
+            "cost",
+            "price",
+            "mark_code",
+            "vendor_ship_date",
+            "notes",
+        ]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        probe = PrebookItem(**{name: cleaned.get(name) for name in LINE_RULE_FIELDS})
+        for name, message in prebook_item_errors(item=probe).items():
+            if name in self.fields and name not in self.errors:
+                self.add_error(name, message)
+        if self.instance.pk and not self.has_error("bunches"):
+            self._check_breakdowns(cleaned)
+        return cleaned
+
+    def _check_breakdowns(self, cleaned: dict) -> None:
+        breakdowns = list(self.instance.breakdowns.all())
+        probe = PrebookItem(bunches=cleaned.get("bunches"))
+        message = breakdown_total_error(item=probe, breakdowns=breakdowns)
+        if message:
+            self.add_error("bunches", message + " Edit the line's breakdowns first.")
+
+
+class PrebookItemFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [
+            form
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE", False)
+        ]
+        if not kept:
+            raise forms.ValidationError("A prebook needs at least one line.")
+
+
+class PrebookBreakdownFormSet(BaseInlineFormSet):
+    """Breakdowns of one mixed box; their bunches must add up to the line's bunches per box."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        rows = [
+            PrebookBreakdown(bunches=form.cleaned_data.get("bunches") or 0)
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE", False)
+        ]
+        for form in self.forms:
+            bunches = form.cleaned_data.get("bunches") if form.cleaned_data else None
+            if bunches is not None and bunches < 1:
+                form.add_error("bunches", "Bunches must be a positive whole number.")
+        message = breakdown_total_error(item=self.instance, breakdowns=rows)
+        if message:
+            raise forms.ValidationError(message)
+
+
+class ReasonForm(forms.Form):
+    """The reason asked on the intermediate page before rejecting POs or cancelling prebooks."""
+
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Recorded on each record's history and sent to the farm with a cancellation.",
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("A reason is required.")
+        return reason
+
+
+class PrefetchedAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete select that labels its chosen value from labels loaded once per page.
+
+    The stock widget runs one query per rendered field to label the chosen value, so an
+    inline of N lines costs N queries; `labels` ({id as text: label}) removes them. A
+    value missing from `labels` falls back to the stock query.
+    """
+
+    def __init__(self, field, admin_site, labels: dict[str, str], attrs=None) -> None:
+        super().__init__(field, admin_site, attrs=attrs)
+        self.labels = labels
+
+    def optgroups(self, name, value, attr=None):
+        empty_values = self.choices.field.empty_values
+        chosen = [str(item) for item in value if str(item) not in empty_values]
+        if any(item not in self.labels for item in chosen):
+            return super().optgroups(name, value, attr)
+        options = []
+        if not self.is_required and not self.allow_multiple_selected:
+            options.append(self.create_option(name, "", "", False, 0))
+        for item in chosen:
+            options.append(self.create_option(name, item, self.labels[item], True, len(options)))
+        return [(None, options, 0)]

@@ -1,0 +1,1 @@
+"""Business rules for prebooks, purchase orders and boxes; views and tasks call these."""

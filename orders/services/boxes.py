@@ -1,0 +1,329 @@
+"""Shipments reported by farms (`purchase.order.items.awb.add`) and box code changes.
+
+Each PO line and each box is handled in its own savepoint: a bad one is reported and
+leaves nothing behind, and never undoes the good ones. Box codes are unique across the
+importer, because they are its receiving labels.
+"""
+
+import datetime
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from audit.services import audit_record
+from catalog.models import Vendor
+from orders.awb import awb_error, awb_normalize
+from orders.models import Box, PurchaseOrder, PurchaseOrderBreakdown, PurchaseOrderItem
+from orders.services.numbers import LOT, LOT_RANGE, document_numbers_next
+from orders.services.purchase_order_intake import purchase_order_ship_if_complete
+
+logger = logging.getLogger(__name__)
+
+BOX_CODE_MAX_LENGTH = 20
+
+
+class ShipmentError(Exception):
+    """One PO line cannot be shipped; `kind` is "invalid", "not_found" or "conflict"."""
+
+    def __init__(self, message: str, *, kind: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+
+
+@dataclass
+class ShipmentOutcome:
+    po_item_id: int | None
+    ok: bool
+    message: str
+    box_codes: list[str] = field(default_factory=list)
+    lot_number: str = ""
+    new_po_item_id: int | None = None
+    purchase_order: PurchaseOrder | None = None
+
+
+def generated_box_code(po_item: PurchaseOrderItem, sequence: int) -> str:
+    """Return the code the portal gives box `sequence` of a line shipped without codes.
+
+    Format: "PB", the PO line id padded to 8 digits, and the box's position padded to
+    3 digits, e.g. "PB00001234007" for box 7 of line 1234.
+    """
+    return f"PB{po_item.pk:08d}{sequence:03d}"
+
+
+def _load_line(po_item_id: int, farm: Vendor | None) -> PurchaseOrderItem:
+    item = (
+        PurchaseOrderItem.objects.select_for_update(of=("self",))
+        .select_related("purchase_order__vendor")
+        .filter(pk=po_item_id)
+        .first()
+    )
+    missing = item is None or item.status == PurchaseOrderItem.Status.DELETED
+    if missing or (farm is not None and item.purchase_order.vendor_id != farm.pk):
+        raise ShipmentError(f"no PO line with id {po_item_id}.", kind="not_found")
+    return item
+
+
+def _check_line(item: PurchaseOrderItem) -> None:
+    po = item.purchase_order
+    if item.status == PurchaseOrderItem.Status.SHIPPED:
+        raise ShipmentError(f"PO line {item.pk} is already shipped.", kind="conflict")
+    if po.status == PurchaseOrder.Status.PENDING_APPROVAL:
+        raise ShipmentError(
+            f"PO {po.number} is still Pending Approval; it cannot ship before it is approved.",
+            kind="conflict",
+        )
+    if po.status in (PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.SHIPPED):
+        raise ShipmentError(f"PO {po.number} is {po.status}.", kind="conflict")
+    if item.hold_reason:
+        raise ShipmentError(
+            f"PO line {item.pk} is held ({item.get_hold_reason_display()}); "
+            "it ships once the importer maps the code.",
+            kind="conflict",
+        )
+
+
+def _check_codes(item: PurchaseOrderItem, codes: list[str]) -> None:
+    if len(codes) > item.boxes:
+        raise ShipmentError(f"boxCodes: {len(codes)} codes sent for a line of {item.boxes} boxes.")
+    problems = []
+    seen: set[str] = set()
+    for index, code in enumerate(codes):
+        if not code or len(code) > BOX_CODE_MAX_LENGTH:
+            problems.append(
+                f"boxCodes[{index}] {code!r}: must be 1-{BOX_CODE_MAX_LENGTH} characters"
+            )
+        elif code in seen:
+            problems.append(f"boxCodes[{index}] {code!r}: sent twice")
+        seen.add(code)
+    taken = set(Box.objects.filter(code__in=seen).values_list("code", flat=True))
+    problems += [
+        f"boxCodes[{index}] {code!r}: already used by another box"
+        for index, code in enumerate(codes)
+        if code in taken
+    ]
+    if problems:
+        raise ShipmentError("; ".join(problems) + ".", kind="conflict")
+
+
+def _check_lot(lot_number: str) -> None:
+    if len(lot_number) > 20:
+        raise ShipmentError("lotNumber: must be at most 20 characters.")
+    if lot_number.isdigit() and LOT_RANGE[0] <= int(lot_number) <= LOT_RANGE[1]:
+        raise ShipmentError(
+            f"lotNumber {lot_number!r}: numbers {LOT_RANGE[0]}-{LOT_RANGE[1]} are the portal's "
+            "own lot numbers; send a number outside that range, or none to get one."
+        )
+
+
+def _split(item: PurchaseOrderItem, shipped: int) -> PurchaseOrderItem:
+    """Move the boxes not shipped to a new open line split from `item`."""
+    remainder = PurchaseOrderItem.objects.create(
+        purchase_order=item.purchase_order,
+        prebook_item=item.prebook_item,
+        product=item.product,
+        vendor_product=item.vendor_product,
+        box_type=item.box_type,
+        vendor_box_type=item.vendor_box_type,
+        unit_type=item.unit_type,
+        boxes=item.boxes - shipped,
+        bunches=item.bunches,
+        stems_per_bunch=item.stems_per_bunch,
+        cost=item.cost,
+        mark_code=item.mark_code,
+        notes=item.notes,
+        split_from=item,
+        hold_reason=item.hold_reason,
+    )
+    PurchaseOrderBreakdown.objects.bulk_create(
+        [
+            PurchaseOrderBreakdown(
+                po_item=remainder,
+                prebook_item=row.prebook_item,
+                product=row.product,
+                vendor_product=row.vendor_product,
+                bunches=row.bunches,
+                stems_per_bunch=row.stems_per_bunch,
+                cost=row.cost,
+            )
+            for row in item.breakdowns.all()
+        ]
+    )
+    item.boxes = shipped
+    return remainder
+
+
+def po_item_ship(
+    *,
+    farm: Vendor | None,
+    po_item_id: int,
+    awb: str,
+    house_awb: str = "",
+    ship_date: datetime.date,
+    box_codes: list[str] | None = None,
+    lot_number: str = "",
+    actor_label: str,
+) -> ShipmentOutcome:
+    """Ship one PO line on an AWB, creating its boxes; raise ShipmentError when it cannot.
+
+    Fewer codes than boxes is a partial shipment: the shipped boxes stay on this line
+    and the rest move to a new open line (returned as `new_po_item_id`).
+    """
+    item = _load_line(po_item_id, farm)
+    _check_line(item)
+    problem = awb_error(awb)
+    if problem:
+        raise ShipmentError(f"awb {awb!r}: {problem}.")
+    if len(house_awb) > 25:
+        raise ShipmentError("houseAWB: must be at most 25 characters.")
+    codes = [code.strip() for code in box_codes] if box_codes else []
+    _check_codes(item, codes)
+    if lot_number:
+        _check_lot(lot_number)
+    else:
+        lot_number = str(document_numbers_next(name=LOT)[0])
+
+    remainder = None
+    if codes and len(codes) < item.boxes:
+        remainder = _split(item, len(codes))
+    if not codes:
+        codes = [generated_box_code(item, n) for n in range(1, item.boxes + 1)]
+        _check_codes(item, codes)
+    Box.objects.bulk_create(
+        [
+            Box(
+                code=code,
+                po_item=item,
+                sequence=n,
+                lot_number=lot_number,
+                awb=awb_normalize(awb),
+                house_awb=house_awb,
+                ship_date=ship_date,
+            )
+            for n, code in enumerate(codes, start=1)
+        ]
+    )
+    item.status = PurchaseOrderItem.Status.SHIPPED
+    item.save(update_fields=["status", "boxes", "updated_at"])
+    audit_record(
+        action="purchase_order.line_shipped",
+        obj=item.purchase_order,
+        actor_label=actor_label,
+        changes={
+            f"line {item.pk}": ["open", f"shipped {len(codes)} boxes on {awb_normalize(awb)}"]
+        },
+    )
+    return ShipmentOutcome(
+        po_item_id=item.pk,
+        ok=True,
+        message="OK"
+        if remainder is None
+        else f"Partial shipment: {remainder.boxes} boxes moved to line {remainder.pk}.",
+        box_codes=codes,
+        lot_number=lot_number,
+        new_po_item_id=remainder.pk if remainder else None,
+        purchase_order=item.purchase_order,
+    )
+
+
+def shipment_record(
+    *, farm: Vendor | None, lines: list[dict[str, Any]], actor_label: str
+) -> list[ShipmentOutcome]:
+    """Ship several PO lines, each in its own savepoint; a failed line is reported, not raised.
+
+    `lines` contains dicts with `poItemId`, `awb`, `houseAWB`, `shipDate`, `boxCodes`,
+    `lotNumber`. A PO whose lines have all shipped becomes Shipped.
+    """
+    outcomes = []
+    seen_codes: set[str] = set()
+    for line in lines:
+        codes = line.get("boxCodes") or []
+        repeated = [code for code in codes if code in seen_codes]
+        if repeated:
+            outcomes.append(
+                ShipmentOutcome(
+                    po_item_id=line["poItemId"],
+                    ok=False,
+                    message=f"boxCodes {repeated!r}: already sent for another line.",
+                )
+            )
+            continue
+        try:
+            with transaction.atomic():
+                outcome = po_item_ship(
+                    farm=farm,
+                    po_item_id=line["poItemId"],
+                    awb=line["awb"],
+                    house_awb=line.get("houseAWB") or "",
+                    ship_date=line["shipDate"],
+                    box_codes=codes,
+                    lot_number=line.get("lotNumber") or "",
+                    actor_label=actor_label,
+                )
+        except ShipmentError as error:
+            outcomes.append(
+                ShipmentOutcome(po_item_id=line["poItemId"], ok=False, message=error.message)
+            )
+            continue
+        seen_codes.update(outcome.box_codes)
+        outcomes.append(outcome)
+
+    shipped_pos = {o.purchase_order.pk: o.purchase_order for o in outcomes if o.purchase_order}
+    for po in shipped_pos.values():
+        purchase_order_ship_if_complete(po=po, actor_label=actor_label)
+    return outcomes
+
+
+@dataclass
+class CodeChangeOutcome:
+    current_code: str
+    new_code: str
+    ok: bool
+    message: str
+
+
+def box_codes_change(
+    *, farm: Vendor | None, changes: list[tuple[str, str]], actor_label: str
+) -> list[CodeChangeOutcome]:
+    """Replace box codes one by one (`box.code.change`); a farm only changes its own boxes."""
+    outcomes = []
+    for current, new in changes:
+        try:
+            with transaction.atomic():
+                _box_code_change(farm=farm, current=current, new=new, actor_label=actor_label)
+        except ShipmentError as error:
+            outcomes.append(CodeChangeOutcome(current, new, False, error.message))
+            continue
+        outcomes.append(CodeChangeOutcome(current, new, True, "success"))
+    return outcomes
+
+
+def _box_code_change(*, farm: Vendor | None, current: str, new: str, actor_label: str) -> None:
+    box = (
+        Box.objects.select_for_update(of=("self",))
+        .select_related("po_item__purchase_order")
+        .filter(code=current)
+        .first()
+    )
+    if box is None or (farm is not None and box.po_item.purchase_order.vendor_id != farm.pk):
+        raise ShipmentError("Box code does not exist", kind="not_found")
+    if not new or len(new) > BOX_CODE_MAX_LENGTH:
+        raise ShipmentError(f"newBoxCode must be 1-{BOX_CODE_MAX_LENGTH} characters")
+    if new == current:
+        return
+    if Box.objects.filter(code=new).exists():
+        raise ShipmentError(f"newBoxCode {new!r} is already used by another box", kind="conflict")
+    if box.received_at is not None:
+        raise ShipmentError(
+            "Box was already received; its code can no longer change", kind="conflict"
+        )
+    box.code = new
+    box.save(update_fields=["code", "updated_at"])
+    audit_record(
+        action="box.code_change",
+        obj=box.po_item.purchase_order,
+        actor_label=actor_label,
+        changes={"box code": [current, new]},
+    )

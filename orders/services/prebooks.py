@@ -1,0 +1,495 @@
+"""Prebook entry in the portal: create, change and cancel, with holds, audit and pushes.
+
+Callers pass model instances that carry the new values, unsaved or loaded and then
+edited. These services validate them and save everything in one transaction. In the same
+transaction they recompute the holds, write the audit trail and queue the farm pushes.
+
+Each farm that runs Axerrio gets at most one push per save: `prebook.created` the first
+time its lines are sent, `prebook.changed` when its lines or the header change after
+that, and `prebook.cancelled` when the prebook is cancelled or its last line is removed.
+"""
+
+import datetime
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from audit.services import actor_label_for, audit_record
+from catalog.models import Vendor
+from orders.models import DocumentCounter, Prebook, PrebookBreakdown, PrebookItem, UnitType
+from orders.selectors import carrier_cutoff_warning
+from orders.services.holds import prebook_refresh_holds
+
+logger = logging.getLogger(__name__)
+
+HEADER_FIELDS = (
+    "customer_id",
+    "truck_date",
+    "carrier_id",
+    "ship_via",
+    "customer_po",
+    "comments",
+    "is_ecommerce",
+)
+LINE_FIELDS = (
+    "vendor_id",
+    "product_id",
+    "box_type_id",
+    "unit_type",
+    "boxes",
+    "bunches",
+    "stems_per_bunch",
+    "cost",
+    "price",
+    "mark_code",
+    "notes",
+    "vendor_ship_date",
+)
+BREAKDOWN_FIELDS = ("product_id", "bunches", "stems_per_bunch", "cost", "price")
+
+
+@dataclass
+class PrebookSaveResult:
+    prebook: Prebook
+    pushes: list[tuple[str, str]] = field(default_factory=list)  # (vendor code, event type)
+    warnings: list[str] = field(default_factory=list)
+
+
+# --- validation -------------------------------------------------------------------------
+
+
+def prebook_header_errors(
+    *, prebook: Prebook, today: datetime.date | None = None, truck_date_changed: bool = True
+) -> dict[str, str]:
+    """Return {field: message} for a prebook header that cannot be saved."""
+    errors = {}
+    today = today or timezone.localdate()
+    if prebook.truck_date is None:
+        errors["truck_date"] = "Truck date is required."
+    elif truck_date_changed and prebook.truck_date < today:
+        errors["truck_date"] = (
+            f"Truck date {prebook.truck_date:%Y-%m-%d} is in the past; "
+            f"choose {today:%Y-%m-%d} or later."
+        )
+    if prebook.carrier_id is None:
+        errors["carrier"] = "Carrier is required: choose the truck line that takes the boxes."
+    if prebook.customer_id is None:
+        errors["customer"] = "Customer is required."
+    return errors
+
+
+def prebook_item_errors(*, item: PrebookItem) -> dict[str, str]:
+    """Return {field: message} for a prebook line that cannot be saved."""
+    errors = {}
+    if item.vendor_id is None:
+        errors["vendor"] = "Vendor is required: choose the farm that supplies the line."
+    if item.product_id is None:
+        errors["product"] = "Product is required."
+    if item.box_type_id is None:
+        errors["box_type"] = "Box type is required."
+    if not item.boxes or item.boxes < 1:
+        errors["boxes"] = f"Boxes must be a positive whole number, got {item.boxes}."
+    if not item.bunches or item.bunches < 1:
+        errors["bunches"] = f"Bunches per box must be a positive whole number, got {item.bunches}."
+    if item.unit_type == UnitType.STEM and not item.stems_per_bunch:
+        errors["stems_per_bunch"] = (
+            "Stems per bunch is required for stem pricing (total = bunches × stems × price)."
+        )
+    elif item.stems_per_bunch is not None and item.stems_per_bunch < 1:
+        errors["stems_per_bunch"] = "Stems per bunch must be a positive whole number."
+    for money in ("cost", "price"):
+        value = getattr(item, money)
+        if value is not None and value < 0:
+            errors[money] = f"{money.title()} must not be negative, got {value}."
+    return errors
+
+
+def breakdown_total_error(*, item: PrebookItem, breakdowns: Sequence[PrebookBreakdown]) -> str:
+    """Return a message when a mixed box's breakdown bunches do not add up to the line's."""
+    if not breakdowns:
+        return ""
+    total = sum(breakdown.bunches or 0 for breakdown in breakdowns)
+    if total != item.bunches:
+        return (
+            f"The breakdown bunches add up to {total} but the line has {item.bunches} "
+            "bunches per box; make them equal."
+        )
+    return ""
+
+
+def _validate(
+    prebook: Prebook,
+    items: Sequence[PrebookItem],
+    breakdowns: dict[tuple, list[PrebookBreakdown]],
+    *,
+    truck_date_changed: bool,
+) -> None:
+    errors: dict[str, list[str]] = {}
+    for name, message in prebook_header_errors(
+        prebook=prebook, truck_date_changed=truck_date_changed
+    ).items():
+        errors.setdefault(name, []).append(message)
+    if not items:
+        errors.setdefault("__all__", []).append("A prebook needs at least one line.")
+    for number, item in enumerate(items, start=1):
+        for name, message in prebook_item_errors(item=item).items():
+            errors.setdefault("__all__", []).append(f"Line {number}, {name}: {message}")
+        message = breakdown_total_error(item=item, breakdowns=breakdowns.get(_item_key(item), []))
+        if message:
+            errors.setdefault("__all__", []).append(f"Line {number}: {message}")
+    if errors:
+        raise ValidationError(errors)
+
+
+# --- numbering --------------------------------------------------------------------------
+
+
+def prebook_number_allocate() -> int:
+    """Return the next prebook number; call inside a transaction (the counter row is locked).
+
+    The number is also kept above every existing prebook, so numbers written by other
+    paths (the API, imports) never collide with it.
+    """
+    counter, _ = DocumentCounter.objects.get_or_create(name="prebook")
+    counter = DocumentCounter.objects.select_for_update().get(pk=counter.pk)
+    highest = Prebook.objects.aggregate(highest=Max("number"))["highest"] or 0
+    counter.last_value = max(counter.last_value, highest) + 1
+    counter.save(update_fields=["last_value"])
+    return counter.last_value
+
+
+# --- create, update, cancel -------------------------------------------------------------
+
+
+def prebook_create(
+    *,
+    prebook: Prebook,
+    items: Sequence[PrebookItem],
+    breakdowns: Iterable[PrebookBreakdown] = (),
+    actor: Any = None,
+) -> PrebookSaveResult:
+    """Save a new prebook with its lines and breakdowns; push it to each Axerrio farm.
+
+    `prebook` and `items` are unsaved; each breakdown's `item` is one of `items`.
+    Raises ValidationError naming the field and the rule.
+    """
+    by_item = _group_breakdowns(breakdowns)
+    _validate(prebook, items, by_item, truck_date_changed=True)
+    user = _user(actor)
+
+    with transaction.atomic():
+        prebook.number = prebook.number or prebook_number_allocate()
+        prebook.status = Prebook.Status.OPEN
+        prebook.created_by = prebook.created_by or user
+        prebook.save()
+        for item in items:
+            item.prebook = prebook
+            item.save()
+        for rows in by_item.values():
+            for breakdown in rows:
+                breakdown.save()
+        prebook_refresh_holds(prebook)
+
+        audit_record(
+            action="prebook.created",
+            obj=prebook,
+            actor=actor,
+            changes={
+                "truck_date": [None, str(prebook.truck_date)],
+                "lines": [None, len(items)],
+            },
+        )
+        pushes = _push_changes(prebook, before_vendors=set(), changed_vendors=set(), cancel=False)
+
+    logger.info(
+        "Prebook %s created by %s with %d lines", prebook.number, actor_label_for(actor), len(items)
+    )
+    return PrebookSaveResult(prebook=prebook, pushes=pushes, warnings=_warnings(prebook))
+
+
+def prebook_update(
+    *,
+    prebook: Prebook,
+    items: Sequence[PrebookItem] = (),
+    deleted_items: Iterable[PrebookItem] = (),
+    breakdowns: Iterable[PrebookBreakdown] = (),
+    deleted_breakdowns: Iterable[PrebookBreakdown] = (),
+    actor: Any = None,
+    reason: str = "",
+) -> PrebookSaveResult:
+    """Save changes to a prebook's header, lines and breakdowns, and tell the farms.
+
+    `items` are the new or changed lines (edited in memory, not yet saved) and
+    `deleted_items` those to remove; unchanged lines need not be passed. Raises
+    ValidationError, and nothing is written, when the result would be invalid.
+    """
+    stored = Prebook.objects.get(pk=prebook.pk)
+    if stored.status == Prebook.Status.CANCELLED:
+        raise ValidationError("This prebook is cancelled and can no longer be changed.")
+    deleted_ids = {item.pk for item in deleted_items if item.pk}
+    stored_items = {item.pk: item for item in stored.items.all()}
+    header_changes = _diff(stored, prebook, HEADER_FIELDS)
+    line_changes, changed_vendors = _line_changes(stored_items, items, deleted_ids)
+    breakdowns = list(breakdowns)
+    deleted_breakdowns = [row for row in deleted_breakdowns if row.pk]
+    changed_vendors |= _breakdown_vendors(breakdowns, deleted_breakdowns, stored_items)
+
+    final_items = _final_items(stored_items, items, deleted_ids)
+    by_item = _final_breakdowns(final_items, breakdowns, deleted_breakdowns)
+    _validate(prebook, final_items, by_item, truck_date_changed="truck_date" in header_changes)
+    if header_changes:
+        changed_vendors |= {item.vendor_id for item in final_items}
+
+    with transaction.atomic():
+        Prebook.objects.select_for_update().get(pk=prebook.pk)
+        before_vendors = set(stored.items.values_list("vendor_id", flat=True))
+        prebook.save()
+        PrebookBreakdown.objects.filter(pk__in=[row.pk for row in deleted_breakdowns]).delete()
+        PrebookItem.objects.filter(prebook=prebook, pk__in=deleted_ids).delete()
+        for item in items:
+            if item.pk in deleted_ids:
+                continue
+            item.prebook = prebook
+            item.save()
+        for breakdown in breakdowns:
+            breakdown.save()
+        prebook_refresh_holds(prebook)
+
+        changes = {**header_changes, **line_changes}
+        if changes:
+            audit_record(
+                action="prebook.changed", obj=prebook, actor=actor, changes=changes, reason=reason
+            )
+        pushes = _push_changes(
+            prebook,
+            before_vendors=before_vendors,
+            changed_vendors={vendor for vendor in changed_vendors if vendor},
+            cancel=False,
+        )
+
+    logger.info(
+        "Prebook %s changed by %s: %d field(s), %d push(es)",
+        prebook.number,
+        actor_label_for(actor),
+        len(changes),
+        len(pushes),
+    )
+    warnings = _warnings(prebook) if ("truck_date" in header_changes or changes) else []
+    return PrebookSaveResult(prebook=prebook, pushes=pushes, warnings=warnings)
+
+
+def prebook_cancel(*, prebook: Prebook, actor: Any = None, reason: str) -> PrebookSaveResult:
+    """Cancel an open prebook and send `prebook.cancelled` to every farm that received it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "A reason is required to cancel a prebook."})
+
+    with transaction.atomic():
+        prebook = Prebook.objects.select_for_update().get(pk=prebook.pk)
+        if prebook.status == Prebook.Status.CANCELLED:
+            raise ValidationError(f"Prebook {prebook.number} is already cancelled.")
+        prebook.status = Prebook.Status.CANCELLED
+        prebook.save(update_fields=["status", "updated_at"])
+        audit_record(
+            action="prebook.cancelled",
+            obj=prebook,
+            actor=actor,
+            changes={"status": [Prebook.Status.OPEN, Prebook.Status.CANCELLED]},
+            reason=reason,
+        )
+        pushes = _push_changes(prebook, before_vendors=set(), changed_vendors=set(), cancel=True)
+
+    logger.info("Prebook %s cancelled by %s", prebook.number, actor_label_for(actor))
+    return PrebookSaveResult(prebook=prebook, pushes=pushes)
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _item_key(item: PrebookItem) -> tuple[str, int]:
+    """Key a line by its id, or by object identity while it is unsaved (unhashable)."""
+    return ("pk", item.pk) if item.pk else ("object", id(item))
+
+
+def _breakdown_item_key(breakdown: PrebookBreakdown) -> tuple[str, int]:
+    if breakdown.item_id:
+        return ("pk", breakdown.item_id)
+    return ("object", id(breakdown.item))
+
+
+def _group_breakdowns(breakdowns: Iterable[PrebookBreakdown]) -> dict[tuple, list]:
+    grouped: dict[tuple, list[PrebookBreakdown]] = {}
+    for breakdown in breakdowns:
+        grouped.setdefault(_breakdown_item_key(breakdown), []).append(breakdown)
+    return grouped
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
+
+
+def _diff(old: Any, new: Any, fields: Sequence[str]) -> dict[str, list[Any]]:
+    changes = {}
+    for name in fields:
+        before, after = getattr(old, name), getattr(new, name)
+        if before != after:
+            changes[name] = [_plain(before), _plain(after)]
+    return changes
+
+
+def _line_changes(
+    stored_items: dict[int, PrebookItem], items: Sequence[PrebookItem], deleted_ids: set[int]
+) -> tuple[dict[str, list[Any]], set[int]]:
+    """Return the audit changes of the lines and the vendors whose lines changed."""
+    changes: dict[str, list[Any]] = {}
+    vendors: set[int] = set()
+    for item in items:
+        if item.pk is None:
+            changes[f"line +{item.product_id}"] = [None, f"{item.boxes} box(es) added"]
+            vendors.add(item.vendor_id)
+            continue
+        if item.pk in deleted_ids:
+            continue
+        for name, values in _diff(stored_items[item.pk], item, LINE_FIELDS).items():
+            changes[f"line {item.pk} {name}"] = values
+            vendors |= {stored_items[item.pk].vendor_id, item.vendor_id}
+    for pk in deleted_ids:
+        if pk in stored_items:
+            changes[f"line {pk}"] = [f"{stored_items[pk].boxes} box(es)", "removed"]
+            vendors.add(stored_items[pk].vendor_id)
+    return changes, vendors
+
+
+def _breakdown_vendors(
+    breakdowns: Sequence[PrebookBreakdown],
+    deleted: Sequence[PrebookBreakdown],
+    stored_items: dict[int, PrebookItem],
+) -> set[int]:
+    vendors = set()
+    stored = {
+        row.pk: row for row in PrebookBreakdown.objects.filter(pk__in=[b.pk for b in breakdowns])
+    }
+    for breakdown in breakdowns:
+        old = stored.get(breakdown.pk)
+        if old is None or _diff(old, breakdown, BREAKDOWN_FIELDS):
+            item = stored_items.get(breakdown.item_id)
+            vendors.add(item.vendor_id if item else None)
+    for breakdown in deleted:
+        item = stored_items.get(breakdown.item_id)
+        vendors.add(item.vendor_id if item else None)
+    return vendors
+
+
+def _final_items(
+    stored_items: dict[int, PrebookItem], items: Sequence[PrebookItem], deleted_ids: set[int]
+) -> list[PrebookItem]:
+    merged = dict(stored_items)
+    new = []
+    for item in items:
+        if item.pk is None:
+            new.append(item)
+        else:
+            merged[item.pk] = item
+    return [item for pk, item in merged.items() if pk not in deleted_ids] + new
+
+
+def _final_breakdowns(
+    final_items: Sequence[PrebookItem],
+    breakdowns: Sequence[PrebookBreakdown],
+    deleted: Sequence[PrebookBreakdown],
+) -> dict[tuple, list[PrebookBreakdown]]:
+    """Return each line's breakdowns, keyed by `_item_key`, as they will be after the save."""
+    saved_ids = [item.pk for item in final_items if item.pk]
+    rows: dict[int | None, PrebookBreakdown] = {
+        row.pk: row for row in PrebookBreakdown.objects.filter(item_id__in=saved_ids)
+    }
+    for row in deleted:
+        rows.pop(row.pk, None)
+    extra = []
+    for row in breakdowns:
+        if row.pk:
+            rows[row.pk] = row
+        else:
+            extra.append(row)
+    return _group_breakdowns([*rows.values(), *extra])
+
+
+def _warnings(prebook: Prebook) -> list[str]:
+    warning = carrier_cutoff_warning(
+        carrier=prebook.carrier, day=prebook.truck_date, what="Prebook saved"
+    )
+    return [warning] if warning else []
+
+
+# --- pushes -----------------------------------------------------------------------------
+
+
+def _push_changes(
+    prebook: Prebook, *, before_vendors: set[int], changed_vendors: set[int], cancel: bool
+) -> list[tuple[str, str]]:
+    """Queue at most one push per Axerrio farm for this save; return (farm, event) pairs."""
+    from sync.models import ExchangeKind
+
+    sent = _vendors_sent(prebook)
+    current = set(prebook.items.exclude(vendor=None).values_list("vendor_id", flat=True))
+    vendor_ids = current | sent | before_vendors
+    vendors = Vendor.objects.filter(pk__in=vendor_ids, is_axerrio=True).order_by("code")
+
+    pushes = []
+    for vendor in vendors:
+        if cancel:
+            kind = ExchangeKind.PREBOOK_CANCELLED if vendor.pk in sent else None
+        elif vendor.pk not in sent:
+            kind = ExchangeKind.PREBOOK_CREATED if vendor.pk in current else None
+        elif vendor.pk not in current:
+            kind = ExchangeKind.PREBOOK_CANCELLED
+        elif vendor.pk in changed_vendors:
+            kind = ExchangeKind.PREBOOK_CHANGED
+        else:
+            kind = None
+        if kind is None:
+            continue
+        _outbox_push_prebook(prebook, kind=kind, vendor=vendor)
+        pushes.append((vendor.code, str(kind)))
+    return pushes
+
+
+def _vendors_sent(prebook: Prebook) -> set[int]:
+    """Return the farms that received this prebook and have not had it cancelled since."""
+    from sync.models import Direction, Exchange, ExchangeKind
+
+    rows = (
+        Exchange.objects.filter(
+            prebook=prebook,
+            direction=Direction.OUTBOUND,
+            kind__in=[ExchangeKind.PREBOOK_CREATED, ExchangeKind.PREBOOK_CANCELLED],
+        )
+        .order_by("id")
+        .values_list("vendor_id", "kind")
+    )
+    sent: set[int] = set()
+    for vendor_id, kind in rows:
+        if kind == ExchangeKind.PREBOOK_CREATED:
+            sent.add(vendor_id)
+        else:
+            sent.discard(vendor_id)
+    return sent
+
+
+def _outbox_push_prebook(prebook: Prebook, *, kind: str, vendor: Vendor) -> None:
+    """Write one prebook push for one farm through the sync app's outbox."""
+    from sync.services import outbox_push_prebook
+
+    outbox_push_prebook(prebook=prebook, kind=kind, vendor=vendor)

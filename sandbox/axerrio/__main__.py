@@ -1,0 +1,5 @@
+"""Entry point for ``python -m sandbox.axerrio``."""
+
+from sandbox.axerrio.cli import main
+
+raise SystemExit(main())
