@@ -53,6 +53,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.view_purchaseorderitem",
         "orders.view_box",
         "orders.change_box",
+        "labels.view_labelbatch",
+        "receiving.view_boxscan",
         "catalog.view_vendor",
         "catalog.view_carrier",
         "catalog.view_boxtype",

@@ -1,6 +1,8 @@
 """Starting and stopping the portal's processes for `make run` and `make demo`."""
 
+import ctypes
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -12,6 +14,16 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to send SIGTERM to this child when the orchestrator dies, however it dies."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        return
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def free_port() -> int:
@@ -62,6 +74,7 @@ class ProcessGroup:
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
         self.children[name] = process
         return process

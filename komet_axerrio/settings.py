@@ -34,7 +34,6 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "core",
-    "accounts",
     "audit",
     "catalog",
     "mapping",
@@ -46,6 +45,8 @@ INSTALLED_APPS = [
     "receiving",
     "dashboard",
     "security",
+    # Last, so its post_migrate refresh of the role groups sees every app's permissions.
+    "accounts",
 ]
 
 MIDDLEWARE = [

@@ -17,29 +17,23 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import transaction
+
+from accounts.roles import PROCUREMENT, WAREHOUSE
+from accounts.services import role_user_create
+from catalog.models import Vendor
+from core.badges import COLOURS
+from demo.seed import DEMO_CUSTOMER, DEMO_VENDOR, load_catalog, premap_farm_products
+from sandbox.axerrio.farm import SandboxFarm
+from tests.conftest import ARTIFACTS, ROOT, SandboxProcess, free_port
+from tokens.models import ApiToken
+from tokens.services import api_token_issue, resolve_methods
 
 # Playwright's sync API runs an event loop in the test thread, so Django's async-safety
 # check would reject every ORM call the test makes after the browser starts.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-# pytest-django's live server binds to "localhost" unless told otherwise; the browser and
-# the sandbox farm must talk to 127.0.0.1 only.
+# pytest-django's live server binds to "localhost" unless configured otherwise, but the
+# browser and the sandbox farm must connect to 127.0.0.1 only.
 os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
-
-from accounts.roles import PROCUREMENT, WAREHOUSE  # noqa: E402
-from accounts.services import role_user_create  # noqa: E402
-from catalog.models import BoxType, Carrier, Customer, Vendor  # noqa: E402
-from core.badges import COLOURS  # noqa: E402
-from demo.seed import DEMO_CUSTOMER, DEMO_VENDOR, load_catalog, premap_farm_products  # noqa: E402
-from mapping.services import (  # noqa: E402
-    vendor_box_type_resolve,
-    vendor_carrier_resolve,
-    vendor_customer_resolve,
-)
-from sandbox.axerrio.farm import SandboxFarm  # noqa: E402
-from tests.conftest import ARTIFACTS, ROOT, SandboxProcess, free_port  # noqa: E402
-from tokens.models import ApiToken  # noqa: E402
-from tokens.services import api_token_issue, resolve_methods  # noqa: E402
 
 CHROMIUM = Path(os.environ.get("PORTAL_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -112,9 +106,13 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"report_{report.when}", report)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator:
-    """One headless Chromium for the session."""
+    """One headless Chromium per test module.
+
+    Playwright keeps its event loop registered on the main thread while it runs, so the
+    browser is stopped after each module instead of staying up for the rest of the suite.
+    """
     from playwright.sync_api import sync_playwright
 
     if not CHROMIUM.exists():
@@ -204,24 +202,6 @@ def admin_user(people):
     return people("ada.admin")
 
 
-@transaction.atomic
-def premap_farm_codes(vendor: Vendor) -> None:
-    """Map the farm's customer, carrier and box type codes to the records of the same code.
-
-    The sandbox farm reads those codes from the portal's own lists, so the importer has
-    met each of them before; only the farm's products need a person.
-    """
-    for model, resolve in (
-        (Customer, vendor_customer_resolve),
-        (Carrier, vendor_carrier_resolve),
-        (BoxType, vendor_box_type_resolve),
-    ):
-        for record in model.objects.all():
-            row = resolve(vendor=vendor, code=record.code, description=str(record))
-            if row.target_id is None:
-                type(row).objects.filter(pk=row.pk).update(target=record)
-
-
 @pytest.fixture
 def sandbox_farm(live_server, celery_worker_process, request) -> Iterator[SandboxProcess]:
     """The demo catalogue, the farm ROSA pointed at a sandbox farm process, and its token.
@@ -236,7 +216,6 @@ def sandbox_farm(live_server, celery_worker_process, request) -> Iterator[Sandbo
     vendor.signing_secret = "browser-signing-secret-0123456789"
     vendor.save()
     premap_farm_products(vendor)
-    premap_farm_codes(vendor)
     issued = api_token_issue(
         token_type=ApiToken.TokenType.VENDOR,
         vendor=vendor,

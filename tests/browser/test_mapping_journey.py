@@ -1,8 +1,8 @@
 """An admin maps the farm's unknown product from the mapping queue in the browser.
 
 The farm's order carries a variety the importer has never seen. Its prebook and PO lines
-are kept and shown red; the admin asks for the PO to be approved once mapped, picks the
-first suggestion in the queue, and the held approval goes out to the farm.
+are kept and shown red. The admin requests approval of the PO once mapped, picks the first
+suggestion in the queue, and the held approval goes out to the farm.
 """
 
 import pytest
@@ -51,6 +51,7 @@ def test_unknown_product_mapped_from_queue(browser_sessions, sandbox_farm, admin
 
     # The held summary links to the mapping queue, where the unknown code is red.
     page.get_by_role("link", name="Open the mapping queue").first.click()
+    expect(page.locator("h1")).to_have_text("Mapping queue: farm product codes")
     row = page.locator("#result_list tbody tr", has_text=unknown.code)
     expect(row).to_have_count(1)
     status = row.locator("td.field-status_badge .badge")
@@ -66,8 +67,9 @@ def test_unknown_product_mapped_from_queue(browser_sessions, sandbox_farm, admin
     expect(page.locator(".messagelist")).to_contain_text(f"{unknown.code} mapped to")
     unknown.refresh_from_db()
     assert str(unknown.target_id) == product_id
-    # The default filter lists unknown codes only, so the mapped one leaves the queue.
+    # The queue lists unknown codes only, so it is now empty and shows its empty state.
     expect(page.locator("#result_list tbody tr", has_text=unknown.code)).to_have_count(0)
+    expect(page.locator(".mapping-queue-empty")).to_contain_text("Nothing to map")
 
     # The release carries out the waiting approval and the farm receives the push.
     wait_until(
@@ -89,4 +91,5 @@ def test_unknown_product_mapped_from_queue(browser_sessions, sandbox_farm, admin
         for index in range(cells.count()):
             assert computed_colour(cells.nth(index)) != HELD_RED, f"line {index + 1} of {url}"
     expect(page.locator(".field-held_summary")).to_contain_text("Nothing held")
+    hold_cells(page).first.scroll_into_view_if_needed()
     screenshot(page, "mapping-po-released", docs=True)

@@ -35,9 +35,11 @@ def test_procurement_approves_po_warehouse_cannot(
     po_url = reverse("admin:orders_purchaseorder_change", args=[po.pk])
 
     page = browser_sessions.open(procurement_user.username)
+    screenshot(page, "dashboard-procurement", docs=True)
 
     # From the role dashboard to the pending PO.
     page.get_by_role("link", name="Pending approval", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Purchase orders")
     expect(page.locator("#result_list")).to_contain_text(po.number)
     screenshot(page, "procurement-pending-pos", docs=True)
     page.locator("#result_list").get_by_role("link", name=po.number).click()
@@ -47,6 +49,12 @@ def test_procurement_approves_po_warehouse_cannot(
     expect(page.locator(".messagelist")).to_contain_text(f"Approved 1 PO(s): {po.number}")
     po.refresh_from_db()
     assert po.approved_by_id == procurement_user.pk
+
+    # The dashboard's pending list is now empty and shows its empty state.
+    page.goto("/admin/")
+    page.get_by_role("link", name="Pending approval", exact=True).click()
+    expect(page.locator(".po-list-empty")).to_contain_text("No POs are waiting for approval")
+    page.goto(po_url)
 
     wait_until(
         lambda: approval_processed(po),
