@@ -32,6 +32,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.view_prebook",
         "orders.view_prebookitem",
         "orders.view_box",
+        "sync.view_exchange",
+        "sync.view_exchangeattempt",
         *_CATALOGUE_VIEW,
     ],
     SALES: [

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from catalog.models import Vendor
 from orders.models import (
@@ -79,13 +79,17 @@ def _box_type_code(line: PrebookItem | PurchaseOrderItem) -> str:
 # --- purchase.order.list -------------------------------------------------------------------
 
 
-def purchase_order_queryset() -> QuerySet[PurchaseOrder]:
+def purchase_order_queryset(*, lines: Q | None = None) -> QuerySet[PurchaseOrder]:
     """Return POs with every relation `purchase_order_payload` reads, loaded in bulk.
 
     Products, box types and prebook lines are prefetched rather than joined: many PO
     lines share them, and a prefetch builds each shared row once instead of once per line.
+    `lines`, a filter on PurchaseOrderItem, limits the lines loaded (and so the PO's
+    `details[]` and totals) to the matching ones. It does not limit the POs themselves.
     """
     live = PurchaseOrderItem.objects.exclude(status=PurchaseOrderItem.Status.DELETED)
+    if lines is not None:
+        live = live.filter(lines)
     prebook_items = PrebookItem.objects.select_related(
         "prebook__customer", "prebook__carrier"
     ).only(

@@ -12,6 +12,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.field_help import describe_serializers
+
 ID_MAX = 2**63 - 1
 QUANTITY_MAX = 99999
 DATE_MESSAGE = "must be a date in YYYY-MM-DD form."
@@ -73,6 +75,7 @@ class KometDateTime(serializers.DateTimeField):
 class Money(serializers.Field):
     """A cost or price (decimal:10,3): a number or numeric string, rounded to 3 places."""
 
+    komet_type = "decimal:10,3, 0 to 9999999.999"
     default_error_messages = {
         "invalid": "must be a number such as 0.70.",
         "range": "must be between 0 and 9999999.999.",
@@ -101,6 +104,7 @@ class Money(serializers.Field):
 
 
 class UnitTypeField(serializers.CharField):
+    komet_type = "string:10, Stem or Bunch"
     default_error_messages = {"choice": "must be 'Stem' or 'Bunch'."}
 
     def __init__(self, **kwargs):
@@ -374,3 +378,12 @@ class PurchaseOrderListInput(serializers.Serializer):
     )
     purchaseOrderItemIds = Text(200)
     updatedAsOf = KometDateTime(required=False)
+
+
+describe_serializers(
+    [
+        value
+        for value in list(globals().values())
+        if isinstance(value, type) and issubclass(value, serializers.Serializer)
+    ]
+)

@@ -172,15 +172,24 @@ def database_recreate() -> None:
         admin.execute(f'CREATE DATABASE "{name}"')
 
 
-def database_terminate_connections(*, application_like: str | None = None) -> int:
-    """Terminate every other backend connected to the bench database; return how many."""
+def database_terminate_connections(*, keep_pids: tuple[int, ...] = ()) -> int:
+    """Terminate the connections to the bench database except `keep_pids`; return how many."""
     with _admin_connection() as admin:
         rows = admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = %s AND pid <> pg_backend_pid()",
-            [CONFIG.database],
+            "WHERE datname = %s AND pid <> pg_backend_pid() AND NOT (pid = ANY(%s))",
+            [CONFIG.database, list(keep_pids)],
         ).fetchall()
     return len(rows)
+
+
+def own_backend_pid() -> int:
+    """Return the PostgreSQL backend pid of this thread's Django connection."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
 
 
 def redis_flush() -> None:

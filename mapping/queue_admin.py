@@ -210,11 +210,11 @@ class VendorCodeAdmin(admin.ModelAdmin):
             "vendor",
             "code",
             "description",
+            suggestions,
             "prebook_lines",
             "po_lines",
             "boxes",
             "earliest_ship_date_display",
-            suggestions,
             "target_display",
             "created_at",
         ]

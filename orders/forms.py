@@ -41,37 +41,17 @@ class PrebookForm(forms.ModelForm):
         return cleaned
 
 
-# The line fields that prebook_item_errors checks.
-LINE_RULE_FIELDS = (
-    "vendor",
-    "product",
-    "box_type",
-    "boxes",
-    "bunches",
-    "stems_per_bunch",
-    "unit_type",
-    "cost",
-    "price",
-)
+# Packing and cost fields that prebook lines and PO lines both carry.
+LINE_PACKING_FIELDS = ("box_type", "boxes", "bunches", "stems_per_bunch", "unit_type", "cost")
+
+# The line fields that prebook_item_errors checks. Line forms and inlines list them first.
+LINE_RULE_FIELDS = ("vendor", "product", *LINE_PACKING_FIELDS, "price")
 
 
 class PrebookItemForm(forms.ModelForm):
     class Meta:
         model = PrebookItem
-        fields = [
-            "vendor",
-            "product",
-            "box_type",
-            "boxes",
-            "bunches",
-            "stems_per_bunch",
-            "unit_type",
-            "cost",
-            "price",
-            "mark_code",
-            "vendor_ship_date",
-            "notes",
-        ]
+        fields = [*LINE_RULE_FIELDS, "mark_code", "vendor_ship_date", "notes"]
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -322,6 +322,9 @@ class PurchaseOrderStatusChange(models.Model):
     class Meta:
         ordering = ["purchase_order", "created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.from_status or 'created'} → {self.to_status} by {self.actor_label}"
+
 
 class Box(TimestampedModel):
     """A shipped box; its code is the farm's label barcode and the importer's receiving label."""

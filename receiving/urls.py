@@ -1,4 +1,5 @@
 from django.urls import path, re_path
+from django.views.generic import RedirectView
 
 from receiving import views
 
@@ -7,6 +8,7 @@ app_name = "receiving"
 _DATE = r"(?P<ship_date>\d{4}-\d{2}-\d{2})"
 
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="receiving:scan", permanent=False), name="index"),
     path("scan/", views.scan, name="scan"),
     path("report/", views.report_lookup, name="report"),
     path("report/awb/<str:awb>/", views.report_awb, name="report_awb"),

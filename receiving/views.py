@@ -211,9 +211,13 @@ def report_ship_date_csv(request: HttpRequest, ship_date: str) -> HttpResponse:
 @require_GET
 @staff_permission_required(VIEW_BOXES)
 def awb_index(request: HttpRequest) -> HttpResponse:
-    """AWBs of the boxes shipped in a date range (the last two weeks by default)."""
+    """AWBs of the boxes shipped in a date range (the last two weeks to tomorrow by default).
+
+    Farms ship a day or more before the boxes land in Miami, so tomorrow's AWBs are
+    already on their way and belong in the default list.
+    """
     today = timezone.localdate()
-    date_to = _parse_date(request.GET.get("to", "")) or today
+    date_to = _parse_date(request.GET.get("to", "")) or today + datetime.timedelta(days=1)
     date_from = _parse_date(request.GET.get("from", "")) or date_to - datetime.timedelta(
         days=AWB_LIST_DEFAULT_DAYS
     )

@@ -1,10 +1,11 @@
 """List methods (GET with query parameters) and `login`."""
 
 import datetime
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, ClassVar
 
 from django.contrib.auth import authenticate
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from rest_framework.response import Response
 
@@ -19,7 +20,7 @@ from api.komet import (
     vendor_sees_line,
 )
 from catalog.models import BoxType, Carrier, Customer, Product, Vendor
-from orders.models import Prebook, PrebookItem, PurchaseOrder
+from orders.models import Prebook, PrebookItem, PurchaseOrder, PurchaseOrderItem
 from sync.models import ExchangeState
 from tokens.methods import all_method_names
 from tokens.models import ApiToken
@@ -41,191 +42,192 @@ def _flag(value: bool) -> int:
     return 1 if value else 0
 
 
+def _filter_by(rows: QuerySet, data: dict[str, Any], lookups: Iterable[tuple[str, str]]):
+    """Apply `lookup=data[parameter]` for each (parameter, lookup) pair whose value is set."""
+    for parameter, lookup in lookups:
+        if data.get(parameter):
+            rows = rows.filter(**{lookup: data[parameter]})
+    return rows
+
+
+# The id, code and name filters that the carrier, customer and vendor lists share.
+ID_CODE_NAME_LOOKUPS = (("id", "pk"), ("code", "code__iexact"), ("name", "name__icontains"))
+
+
 class ListMethod(KometMethod):
     http_method = "GET"
     is_write = False
 
 
-class BoxTypeList(ListMethod):
+class CatalogueList(ListMethod):
+    """A list of one reference table: filter by the parameters, then one payload per row."""
+
+    model: ClassVar[type[Model]]
+    ordering: ClassVar[str]
+    result_key: ClassVar[str]
+    # (query parameter, ORM lookup) pairs, applied in order when the parameter is set.
+    lookups: ClassVar[tuple[tuple[str, str], ...]]
+    # Inactive rows are left out unless the request sets includeInactive.
+    hides_inactive: ClassVar[bool] = False
+
+    def handle(self, call: ApiCall, data: dict[str, Any]) -> dict[str, Any]:
+        rows = self.select(data)
+        return {self.result_key: [self.row_payload(row) for row in rows]}
+
+    def select(self, data: dict[str, Any]) -> QuerySet:
+        rows = self.model.objects.order_by(self.ordering)
+        if self.hides_inactive and not data.get("includeInactive"):
+            rows = rows.filter(active=True)
+        return _filter_by(rows, data, self.lookups)
+
+    def row_payload(self, row: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class BoxTypeList(CatalogueList):
     """List box types, sorted by code."""
 
     name = "boxtype.list"
     input_serializer = s.BoxTypeListInput
+    model = BoxType
+    ordering = "code"
+    result_key = "boxtypes"
+    lookups = (("id", "pk"), ("code", "code__iexact"))
 
-    def handle(self, call: ApiCall, data: dict[str, Any]) -> dict[str, Any]:
-        rows = BoxType.objects.order_by("code")
-        if data.get("id"):
-            rows = rows.filter(pk=data["id"])
-        if data.get("code"):
-            rows = rows.filter(code__iexact=data["code"])
+    def row_payload(self, row: BoxType) -> dict[str, Any]:
         return {
-            "boxtypes": [
-                {
-                    "code": row.code,
-                    "kometNetworkName": row.komet_network_name,
-                    "fbe": float(row.fbe),
-                    "id": row.pk,
-                    "kometNetworkId": row.komet_network_id,
-                }
-                for row in rows
-            ]
+            "code": row.code,
+            "kometNetworkName": row.komet_network_name,
+            "fbe": float(row.fbe),
+            "id": row.pk,
+            "kometNetworkId": row.komet_network_id,
         }
 
 
-class CarrierList(ListMethod):
+class CarrierList(CatalogueList):
     """List carriers."""
 
     name = "carrier.list"
     input_serializer = s.CarrierListInput
+    model = Carrier
+    ordering = "name"
+    result_key = "carriers"
+    lookups = ID_CODE_NAME_LOOKUPS
+    address_fields = ("street", "city", "state", "country", "phone")
 
-    def handle(self, call: ApiCall, data: dict[str, Any]) -> dict[str, Any]:
-        rows = Carrier.objects.order_by("name")
-        if data.get("id"):
-            rows = rows.filter(pk=data["id"])
-        if data.get("code"):
-            rows = rows.filter(code__iexact=data["code"])
-        if data.get("name"):
-            rows = rows.filter(name__icontains=data["name"])
+    def select(self, data: dict[str, Any]) -> QuerySet[Carrier]:
+        rows = super().select(data)
+        # `active` is a flag, so 0 filters too.
         if data.get("active") is not None:
             rows = rows.filter(active=data["active"])
-        fields = ("street", "city", "state", "country", "phone")
+        return rows
+
+    def row_payload(self, row: Carrier) -> dict[str, Any]:
         return {
-            "carriers": [
-                {
-                    "id": row.pk,
-                    "code": row.code,
-                    "name": row.name,
-                    "active": _flag(row.active),
-                    **{name: getattr(row, name) for name in fields},
-                    "zipCode": row.zip_code,
-                    "kometNetworkName": row.komet_network_name,
-                    "kometNetworkId": row.komet_network_id,
-                }
-                for row in rows
-            ]
+            "id": row.pk,
+            "code": row.code,
+            "name": row.name,
+            "active": _flag(row.active),
+            **{name: getattr(row, name) for name in self.address_fields},
+            "zipCode": row.zip_code,
+            "kometNetworkName": row.komet_network_name,
+            "kometNetworkId": row.komet_network_id,
         }
 
 
-class CustomerList(ListMethod):
+class CustomerList(CatalogueList):
     """List customers."""
 
     name = "customer.list"
     input_serializer = s.CustomerListInput
+    model = Customer
+    ordering = "name"
+    result_key = "customers"
+    hides_inactive = True
+    lookups = (
+        *ID_CODE_NAME_LOOKUPS,
+        ("salesPersonId", "sales_person_id"),
+        ("updateAsOf", "updated_at__gte"),
+    )
 
-    def handle(self, call: ApiCall, data: dict[str, Any]) -> dict[str, Any]:
-        rows = Customer.objects.order_by("name")
-        if not data.get("includeInactive"):
-            rows = rows.filter(active=True)
-        if data.get("id"):
-            rows = rows.filter(pk=data["id"])
-        if data.get("code"):
-            rows = rows.filter(code__iexact=data["code"])
-        if data.get("name"):
-            rows = rows.filter(name__icontains=data["name"])
-        if data.get("salesPersonId"):
-            rows = rows.filter(sales_person_id=data["salesPersonId"])
-        if data.get("updateAsOf"):
-            rows = rows.filter(updated_at__gte=data["updateAsOf"])
+    def row_payload(self, row: Customer) -> dict[str, Any]:
         return {
-            "customers": [
-                {
-                    "id": row.pk,
-                    "accountingCode": row.accounting_code,
-                    "name": row.name,
-                    "code": row.code,
-                    "active": _flag(row.active),
-                    "salesPerson": row.sales_person,
-                    "salesPersonId": row.sales_person_id,
-                    "customerType": row.customer_type,
-                    "updatedOn": row.updated_at.strftime("%Y-%m-%dT%H:%M:%S"),
-                }
-                for row in rows
-            ]
+            "id": row.pk,
+            "accountingCode": row.accounting_code,
+            "name": row.name,
+            "code": row.code,
+            "active": _flag(row.active),
+            "salesPerson": row.sales_person,
+            "salesPersonId": row.sales_person_id,
+            "customerType": row.customer_type,
+            "updatedOn": row.updated_at.strftime("%Y-%m-%dT%H:%M:%S"),
         }
 
 
-class VendorList(ListMethod):
+class VendorList(CatalogueList):
     """List vendors (farms)."""
 
     name = "vendor.list"
     input_serializer = s.VendorListInput
+    model = Vendor
+    ordering = "name"
+    result_key = "vendors"
+    hides_inactive = True
+    lookups = (*ID_CODE_NAME_LOOKUPS, ("portOrigin", "port_origin__iexact"))
 
-    def handle(self, call: ApiCall, data: dict[str, Any]) -> dict[str, Any]:
-        rows = Vendor.objects.order_by("name")
-        if not data.get("includeInactive"):
-            rows = rows.filter(active=True)
-        if data.get("id"):
-            rows = rows.filter(pk=data["id"])
-        if data.get("code"):
-            rows = rows.filter(code__iexact=data["code"])
-        if data.get("name"):
-            rows = rows.filter(name__icontains=data["name"])
-        if data.get("portOrigin"):
-            rows = rows.filter(port_origin__iexact=data["portOrigin"])
+    def row_payload(self, row: Vendor) -> dict[str, Any]:
         return {
-            "vendors": [
-                {
-                    "id": row.pk,
-                    "name": row.name,
-                    "code": row.code,
-                    "portOrigin": row.port_origin,
-                    "active": _flag(row.active),
-                }
-                for row in rows
-            ]
+            "id": row.pk,
+            "name": row.name,
+            "code": row.code,
+            "portOrigin": row.port_origin,
+            "active": _flag(row.active),
         }
 
 
-class ProductList(ListMethod):
+class ProductList(CatalogueList):
     """List catalogue products, sorted by description."""
 
     name = "product.list"
     input_serializer = s.ProductListInput
+    model = Product
+    ordering = "description"
+    result_key = "products"
+    lookups = (
+        ("id", "pk"),
+        ("description", "description__icontains"),
+        ("legacyCode", "legacy_code__iexact"),
+    )
 
-    def handle(self, call: ApiCall, data: dict[str, Any]) -> dict[str, Any]:
-        rows = Product.objects.order_by("description")
-        if data.get("id"):
-            rows = rows.filter(pk=data["id"])
-        if data.get("description"):
-            rows = rows.filter(description__icontains=data["description"])
-        if data.get("legacyCode"):
-            rows = rows.filter(legacy_code__iexact=data["legacyCode"])
+    def row_payload(self, row: Product) -> dict[str, Any]:
         return {
-            "products": [
-                {
-                    "id": row.pk,
-                    "description": row.description,
-                    "active": _flag(row.active),
-                    "category": row.category,
-                    "divisionId": row.division_id,
-                    "divisionDescription": row.division_description,
-                    "variety": row.variety,
-                    "color": row.color,
-                    "grade": row.grade,
-                    "legacyCode": row.legacy_code,
-                    "tags": row.tags,
-                }
-                for row in rows
-            ]
+            "id": row.pk,
+            "description": row.description,
+            "active": _flag(row.active),
+            "category": row.category,
+            "divisionId": row.division_id,
+            "divisionDescription": row.division_description,
+            "variety": row.variety,
+            "color": row.color,
+            "grade": row.grade,
+            "legacyCode": row.legacy_code,
+            "tags": row.tags,
         }
 
 
-def _prebook_filters(rows, data: dict[str, Any]):
-    if data.get("prebook"):
-        rows = rows.filter(number=data["prebook"])
+def _prebook_filters(rows: QuerySet[Prebook], data: dict[str, Any]) -> QuerySet[Prebook]:
+    """Apply the prebook header filters that prebook.list and prebook.details.list share."""
+    rows = _filter_by(rows, data, [("prebook", "number")])
     if data.get("customer"):
         text = data["customer"]
         rows = rows.filter(Q(customer__name__icontains=text) | Q(customer__code__iexact=text))
-    if data.get("customerId"):
-        rows = rows.filter(customer_id=data["customerId"])
+    rows = _filter_by(rows, data, [("customerId", "customer_id")])
     carrier_name = data.get("carrierName") or data.get("carrier")
     if carrier_name:
         rows = rows.filter(carrier__name__icontains=carrier_name)
-    if data.get("carrierId"):
-        rows = rows.filter(carrier_id=data["carrierId"])
-    if data.get("customerPONumber"):
-        rows = rows.filter(customer_po__iexact=data["customerPONumber"])
-    return rows
+    return _filter_by(
+        rows, data, [("carrierId", "carrier_id"), ("customerPONumber", "customer_po__iexact")]
+    )
 
 
 class PrebookList(ListMethod):
@@ -236,34 +238,36 @@ class PrebookList(ListMethod):
 
     def handle(self, call: ApiCall, data: dict[str, Any]) -> dict[str, Any]:
         _window(data["dateFrom"], data["dateTo"], "dateFrom / dateTo")
+        rows = self.select(data)
+        return {"prebooks": [self.row_payload(row) for row in rows]}
+
+    @staticmethod
+    def select(data: dict[str, Any]) -> QuerySet[Prebook]:
         rows = Prebook.objects.select_related("customer", "carrier").filter(
             truck_date__range=(data["dateFrom"], data["dateTo"])
         )
-        rows = _prebook_filters(rows, data)
-        if data.get("prebookStatus"):
-            rows = rows.filter(status__iexact=data["prebookStatus"])
+        rows = _filter_by(_prebook_filters(rows, data), data, [("prebookStatus", "status__iexact")])
         if data.get("isEcommerce") is not None:
             rows = rows.filter(is_ecommerce=data["isEcommerce"])
+        return rows.order_by("truck_date", "number")
+
+    @staticmethod
+    def row_payload(row: Prebook) -> dict[str, Any]:
         return {
-            "prebooks": [
-                {
-                    "id": row.pk,
-                    "number": row.number,
-                    "status": row.get_status_display(),
-                    "customerId": row.customer_id,
-                    "customerCode": row.customer.code if row.customer else "",
-                    "customerName": row.customer.name if row.customer else "",
-                    "truckDate": row.truck_date.isoformat(),
-                    "customerPONumber": row.customer_po,
-                    "carrierId": row.carrier_id,
-                    "carrierName": row.carrier.name if row.carrier else "",
-                    "shipVia": row.ship_via,
-                    "isEcommerce": _flag(row.is_ecommerce),
-                    "comments": row.comments,
-                    "heldLines": row.held_line_count,
-                }
-                for row in rows.order_by("truck_date", "number")
-            ]
+            "id": row.pk,
+            "number": row.number,
+            "status": row.get_status_display(),
+            "customerId": row.customer_id,
+            "customerCode": row.customer.code if row.customer else "",
+            "customerName": row.customer.name if row.customer else "",
+            "truckDate": row.truck_date.isoformat(),
+            "customerPONumber": row.customer_po,
+            "carrierId": row.carrier_id,
+            "carrierName": row.carrier.name if row.carrier else "",
+            "shipVia": row.ship_via,
+            "isEcommerce": _flag(row.is_ecommerce),
+            "comments": row.comments,
+            "heldLines": row.held_line_count,
         }
 
 
@@ -274,6 +278,19 @@ class PrebookDetailsList(ListMethod):
     input_serializer = s.PrebookDetailsListInput
 
     def handle(self, call: ApiCall, data: dict[str, Any]) -> dict[str, Any]:
+        ship_from, ship_to = self._ship_window(data)
+        vendor = call.vendor if call.is_vendor else None
+        prebooks = []
+        for prebook in self.select(call, data, ship_from, ship_to):
+            kept = [
+                item for item in prebook.items.all() if self._keeps(call, item, ship_from, ship_to)
+            ]
+            prebooks.append(prebook_payload(prebook, vendor=vendor, lines=kept))
+        return {"prebooks": prebooks}
+
+    @staticmethod
+    def _ship_window(data: dict[str, Any]) -> tuple[datetime.date | None, datetime.date | None]:
+        """Return the vendor ship-date range; one given end stretches to the maximum window."""
         ship_from = data.get("vendorShipDateFrom") or data.get("shipDateFrom")
         ship_to = data.get("vendorShipDateTo") or data.get("shipDateTo")
         if not data.get("date") and not (ship_from or ship_to):
@@ -283,7 +300,10 @@ class PrebookDetailsList(ListMethod):
             ship_to = ship_from + datetime.timedelta(days=MAX_WINDOW_DAYS)
         if ship_to and not ship_from:
             ship_from = ship_to - datetime.timedelta(days=MAX_WINDOW_DAYS)
+        return ship_from, ship_to
 
+    @staticmethod
+    def select(call: ApiCall, data: dict[str, Any], ship_from, ship_to) -> QuerySet[Prebook]:
         lines = PrebookItem.objects.all()
         if call.is_vendor:
             yesterday = timezone.localdate() - datetime.timedelta(days=1)
@@ -296,21 +316,8 @@ class PrebookDetailsList(ListMethod):
         if ship_from:
             lines = lines.filter(vendor_ship_date__range=(ship_from, ship_to))
         rows = prebook_queryset().filter(pk__in=lines.values("prebook_id"))
-        if data.get("date"):
-            rows = rows.filter(truck_date=data["date"])
-        if data.get("updatedAsOf"):
-            rows = rows.filter(updated_at__gte=data["updatedAsOf"])
-        rows = _prebook_filters(rows, data).order_by("truck_date", "number")
-
-        prebooks = []
-        for prebook in rows:
-            kept = [
-                item for item in prebook.items.all() if self._keeps(call, item, ship_from, ship_to)
-            ]
-            prebooks.append(
-                prebook_payload(prebook, vendor=call.vendor if call.is_vendor else None, lines=kept)
-            )
-        return {"prebooks": prebooks}
+        rows = _filter_by(rows, data, [("date", "truck_date"), ("updatedAsOf", "updated_at__gte")])
+        return _prebook_filters(rows, data).order_by("truck_date", "number")
 
     @staticmethod
     def _keeps(call: ApiCall, item: PrebookItem, ship_from, ship_to) -> bool:
@@ -325,7 +332,11 @@ class PrebookDetailsList(ListMethod):
 
 
 class PurchaseOrderList(ListMethod):
-    """List POs with their lines, boxes and breakdowns."""
+    """List POs with their lines, boxes and breakdowns.
+
+    The line filters (customerId, customerPONumber, product, prebook, purchaseOrderItemIds)
+    select the POs that have a matching line and trim each PO's `details[]` to those lines.
+    """
 
     name = "purchase.order.list"
     input_serializer = s.PurchaseOrderListInput
@@ -336,7 +347,13 @@ class PurchaseOrderList(ListMethod):
         if not start and not end and not data.get("number"):
             raise ApiError("date: required unless number is given (or dateFrom / dateTo).")
         _window(start, end, "dateFrom / dateTo")
-        rows = purchase_order_queryset()
+        rows = self.select(call, data, start, end)
+        return {"purchaseOrders": [purchase_order_payload(po) for po in rows]}
+
+    @staticmethod
+    def select(call: ApiCall, data: dict[str, Any], start, end) -> QuerySet[PurchaseOrder]:
+        line_filters = _po_line_filters(data)
+        rows = purchase_order_queryset(lines=line_filters or None)
         if call.is_vendor:
             rows = rows.filter(vendor=call.vendor)
         if start or end:
@@ -347,42 +364,43 @@ class PurchaseOrderList(ListMethod):
         if data.get("vendor"):
             text = data["vendor"]
             rows = rows.filter(Q(vendor__name__icontains=text) | Q(vendor__code__iexact=text))
-        if data.get("vendorId"):
-            rows = rows.filter(vendor_id=data["vendorId"])
-        if data.get("origin"):
-            rows = rows.filter(vendor__port_origin__iexact=data["origin"])
-        if data.get("status"):
-            rows = rows.filter(status=data["status"])
-        if data.get("updatedAsOf"):
-            rows = rows.filter(updated_at__gte=data["updatedAsOf"])
-        line_filters = _po_line_filters(data)
+        rows = _filter_by(
+            rows,
+            data,
+            [
+                ("vendorId", "vendor_id"),
+                ("origin", "vendor__port_origin__iexact"),
+                ("status", "status"),
+                ("updatedAsOf", "updated_at__gte"),
+            ],
+        )
         if line_filters:
-            rows = rows.filter(pk__in=PurchaseOrder.objects.filter(line_filters).values("pk"))
-        rows = rows.order_by("ship_date", "number")
-        return {"purchaseOrders": [purchase_order_payload(po) for po in rows]}
+            matching = PurchaseOrderItem.objects.exclude(
+                status=PurchaseOrderItem.Status.DELETED
+            ).filter(line_filters)
+            rows = rows.filter(pk__in=matching.values("purchase_order_id"))
+        return rows.order_by("ship_date", "number")
 
 
 def _po_line_filters(data: dict[str, Any]) -> Q:
-    """Return the filter on PO lines (customer, customer PO, product, prebook, line ids)."""
+    """Return the filter on PurchaseOrderItem from the line-level parameters, empty if none."""
     line_filters = Q()
     if data.get("customerId"):
-        line_filters &= Q(items__prebook_item__prebook__customer_id=data["customerId"])
+        line_filters &= Q(prebook_item__prebook__customer_id=data["customerId"])
     if data.get("customerPONumber"):
-        line_filters &= Q(
-            items__prebook_item__prebook__customer_po__iexact=data["customerPONumber"]
-        )
+        line_filters &= Q(prebook_item__prebook__customer_po__iexact=data["customerPONumber"])
     if data.get("product"):
-        line_filters &= Q(items__product__description__icontains=data["product"])
+        line_filters &= Q(product__description__icontains=data["product"])
     if data.get("prebook"):
         prebook_number = _int_or_none(data["prebook"])
         if prebook_number is None:
             raise ApiError(f"prebook: must be a prebook number. Received {data['prebook']!r}.")
-        line_filters &= Q(items__prebook_item__prebook__number=prebook_number)
+        line_filters &= Q(prebook_item__prebook__number=prebook_number)
     if data.get("purchaseOrderItemIds"):
         ids = [_int_or_none(part) for part in data["purchaseOrderItemIds"].split(",")]
         if None in ids:
             raise ApiError("purchaseOrderItemIds: must be comma-separated numbers.")
-        line_filters &= Q(items__pk__in=ids)
+        line_filters &= Q(pk__in=ids)
     return line_filters
 
 

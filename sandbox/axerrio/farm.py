@@ -10,7 +10,7 @@ import json
 import logging
 import queue
 import threading
-from datetime import date
+from typing import Any
 
 from sandbox.axerrio.client import JSONDict, PortalClient, PortalError
 from sandbox.axerrio.orders import OrderResult
@@ -33,7 +33,8 @@ class SandboxFarm:
     ``start()`` opens the HTTP server (``POST /axerrio/push``, ``GET /events``,
     ``GET /actions``, ``POST /control``, ``POST /order``, ``POST /ship``, ``GET /health``),
     the worker thread and, when ``poll_interval`` is set, the polling thread.
-    Use it as a context manager or call ``stop()``.
+    Use it as a context manager or call ``stop()``. Keyword arguments not named here
+    (``customer_code``, ``auto_ship``, ``seed`` and the rest) are passed to ``FarmWorkflow``.
     """
 
     def __init__(
@@ -42,38 +43,17 @@ class SandboxFarm:
         token: str,
         secret: str,
         *,
-        customer_code: str | None = None,
-        customer_name: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         poll_interval: float | None = None,
-        poll_window_days: int = 7,
-        auto_ship: bool = True,
-        rename_box: bool = False,
-        awb_prefix: str = "369",
-        carrier_code: str | None = None,
-        inbound_carrier_code: str | None = None,
-        box_type_code: str | None = None,
         timestamp_tolerance: int = DEFAULT_TOLERANCE_SECONDS,
-        seed: int | None = None,
         client: PortalClient | None = None,
+        **workflow_options: Any,
     ) -> None:
         if not secret:
             raise ValueError("missing signing secret: pass --secret or set SANDBOX_SECRET")
         self.client = client or PortalClient(portal_url, token)
-        self.workflow = FarmWorkflow(
-            self.client,
-            customer_code=customer_code,
-            customer_name=customer_name,
-            poll_window_days=poll_window_days,
-            auto_ship=auto_ship,
-            rename_box=rename_box,
-            awb_prefix=awb_prefix,
-            carrier_code=carrier_code,
-            inbound_carrier_code=inbound_carrier_code,
-            box_type_code=box_type_code,
-            seed=seed,
-        )
+        self.workflow = FarmWorkflow(self.client, **workflow_options)
         self._secret = secret
         self.host = host
         self.requested_port = port
@@ -290,29 +270,9 @@ class SandboxFarm:
         """Poll the portal once and act on what it lists, as ``FarmWorkflow.poll_once`` does."""
         self.workflow.poll_once()
 
-    def place_order(
-        self,
-        customer_code: str | None = None,
-        *,
-        customer_name: str | None = None,
-        line_count: int = 3,
-        with_unknown: bool = False,
-        vendor_ship_date: date | None = None,
-        truck_date: date | None = None,
-        customer_po: str | None = None,
-        comments: str | None = None,
-    ) -> OrderResult:
-        """Place a prebook and its PO, as ``FarmWorkflow.place_order`` does."""
-        return self.workflow.place_order(
-            customer_code,
-            customer_name=customer_name,
-            line_count=line_count,
-            with_unknown=with_unknown,
-            vendor_ship_date=vendor_ship_date,
-            truck_date=truck_date,
-            customer_po=customer_po,
-            comments=comments,
-        )
+    def place_order(self, *args: Any, **kwargs: Any) -> OrderResult:
+        """Place a prebook and its PO; takes the arguments of ``FarmWorkflow.place_order``."""
+        return self.workflow.place_order(*args, **kwargs)
 
     def ship_purchase_order_number(self, number: str) -> list[JSONDict]:
         """Fetch an approved PO by number and ship it, also when auto-ship is off."""

@@ -40,11 +40,14 @@ def test_unknown_product_mapped_from_queue(browser_sessions, sandbox_farm, admin
 
     page = browser_sessions.open(admin_user.username)
 
-    # The PO shows its held line in red and offers to approve once it is mapped.
-    page.goto(po_url)
-    held_cell = hold_cells(page).filter(has_text="not mapped")
-    expect(held_cell).to_have_count(1)
-    assert computed_colour(held_cell.locator(".badge")) == HELD_RED
+    # The prebook and the PO both show the held line in red.
+    for url in (prebook_url, po_url):
+        page.goto(url)
+        held_cell = hold_cells(page).filter(has_text="not mapped")
+        expect(held_cell).to_have_count(1)
+        assert computed_colour(held_cell.locator(".badge")) == HELD_RED, url
+
+    # The PO offers to approve once its lines are mapped.
     page.get_by_role("button", name="Approve once mapped").click()
     expect(page.locator(".messagelist")).to_contain_text("as soon as its held lines are mapped")
     assert pushes_of(sandbox_farm, "purchase_order.approved", po.number) == []

@@ -67,4 +67,4 @@ def test_admin_issues_token_seen_once(browser_sessions, admin_user, procurement_
     for path in ("/admin/tokens/apitoken/", "/admin/tokens/apitoken/add/",
                  f"/admin/tokens/apitoken/{token.pk}/change/"):
         response = outsider.goto(path)
-        assert response.status == 403, f"{path} answered {response.status} to a non-admin"
+        assert response.status == 403, f"{path} returned HTTP {response.status} to a non-admin"

@@ -230,3 +230,23 @@ def test_pushes_survive_lost_broker_messages(drill_portal, drill_farm, fast_push
     assert queued >= 4
     assert states == {"processed": 4}
     assert_each_po_shipped_once(numbers)
+
+
+@pytest.mark.xfail(
+    reason="a request whose database connection drops answers a plain HTTP 500; "
+    "api.envelope.exception_handler does not yet turn django.db.OperationalError and "
+    "InterfaceError into a 503 with envelope status 0",
+    strict=False,
+)
+def test_intake_db_fault_answers_envelope(drill_portal):
+    tag = f"PGE{uuid.uuid4().hex[:6]}"
+    keep_pid = own_backend_pid()
+    report = intake_under_fault(
+        base_url=drill_portal.url, token=drill_portal.token, customer=drill_portal.customer,
+        carrier=drill_portal.carrier, orders=20, lines=5, clients=6,
+        fault=lambda: terminate_portal_connections(keep_pid=keep_pid),
+        fault_after=5, name="error shape during a database fault", tag=tag,
+    )
+    print("\n".join(report.lines()))
+    not_envelope = {k: v for k, v in report.error_statuses.items() if "not an envelope" in k}
+    assert not_envelope == {}
