@@ -1,6 +1,8 @@
 # The README's commands. Each one creates .venv and installs what it needs first.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
+# Port of the portal for `make run`, e.g. `make run PORT=8001`.
+PORT ?= 8000
 BIN := $(VENV)/bin
 
 .PHONY: run demo test setup setup-dev lint
@@ -22,7 +24,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 # Serve the portal with demo data at http://127.0.0.1:8000, with a worker, beat and the
 # sandbox farm; Ctrl-C stops everything.
 run: setup
-	$(BIN)/python -m demo run
+	$(BIN)/python -m demo run --port $(PORT)
 
 # Both flows end to end, headless, then a summary; exits 0 only if both flows completed.
 demo: setup

@@ -7,6 +7,7 @@ parsing, the token (body or query), the token's methods, the daily quota, the
 Every call, accepted or rejected, is written to the exchange ledger.
 """
 
+import datetime
 import hashlib
 import json
 import logging
@@ -16,6 +17,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -44,6 +46,28 @@ from tokens.services import TokenError, api_token_authenticate, api_token_count_
 logger = logging.getLogger(__name__)
 
 TOKEN_FIELD = "authenticationToken"
+# Komet's bodies nest three levels (prebook → items → breakdowns); anything far deeper is
+# refused before validation, so no recursive step can exhaust Python's stack.
+MAX_JSON_DEPTH = 32
+
+
+def _json_depth(value: Any) -> int:
+    """Return how deeply arrays and objects nest in `value`, walking without recursion."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 @dataclass
@@ -152,6 +176,15 @@ class KometMethod(APIView):
                 parsed = json.loads(body, parse_constant=_reject_constant)
             except (UnicodeDecodeError, ValueError) as error:
                 raise ApiError(f"Request body is not valid JSON: {error}.") from None
+            except RecursionError:
+                raise ApiError(
+                    f"Request body is not valid JSON: arrays and objects nest deeper than "
+                    f"{MAX_JSON_DEPTH} levels."
+                ) from None
+            if _json_depth(parsed) > MAX_JSON_DEPTH:
+                raise ApiError(
+                    f"Request body: arrays and objects may nest at most {MAX_JSON_DEPTH} levels."
+                )
             if _has_surrogate(parsed):
                 raise ApiError(
                     "Request body is not valid JSON: it contains an unpaired UTF-16 surrogate "
@@ -182,9 +215,14 @@ class KometMethod(APIView):
             raise PermissionDenied(f"This token is not allowed to call {self.name}.")
         used = api_token_count_request(token)
         if used > token.daily_quota:
+            now = timezone.now()
+            midnight = (now + datetime.timedelta(days=1)).replace(
+                hour=0, minute=0, second=0, microsecond=0
+            )
             raise QuotaExceeded(
                 f"Daily request quota of {token.daily_quota} reached for this token; "
-                "it resets at 00:00 UTC."
+                "it resets at 00:00 UTC.",
+                retry_after=int((midnight - now).total_seconds()) + 1,
             )
         return token
 

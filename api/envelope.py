@@ -64,7 +64,12 @@ def envelope(message: str = "OK", *, ok: bool = True, **fields: Any) -> dict[str
 
 
 def error_response(error: ApiError) -> Response:
-    return Response(envelope(error.message, ok=False, **error.extra), status=error.http_status)
+    extra = dict(error.extra)
+    retry_after = extra.pop("retry_after", None)
+    response = Response(envelope(error.message, ok=False, **extra), status=error.http_status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _received(value: Any) -> str:

@@ -18,7 +18,7 @@ REFERENCE_NOUNS = {
     "vendor": "vendor (farm)",
 }
 
-# Field meanings by name; `SERIALIZER_MEANINGS` overrides a name for one serializer.
+# Field meanings by name. `SERIALIZER_MEANINGS` overrides a name for one serializer.
 FIELD_MEANINGS = {
     "active": "Only active (1) or only inactive (0) rows; both when omitted.",
     "autoGeneratePOsfromPrebooks": (
@@ -51,7 +51,7 @@ FIELD_MEANINGS = {
     "customerPONumber": "The customer's purchase order number, exact match.",
     "date": "Vendor ship date.",
     "dateFrom": "First date of the range.",
-    "dateTo": "Last date of the range; the range may span at most six months.",
+    "dateTo": "Last date of the range, at most six months after dateFrom.",
     "description": "Description, partial match.",
     "houseAWB": "House air waybill number from the freight forwarder.",
     "id": "Portal id, exact match.",
@@ -64,7 +64,7 @@ FIELD_MEANINGS = {
     "name": "Name, partial match.",
     "newBoxCode": "New box code; it must not be in use on another box.",
     "notes": "Free-text line notes.",
-    "number": "PO number; a comma-separated list is allowed.",
+    "number": "PO number, or a comma-separated list of them.",
     "origin": "Origin port code of the farm, such as BOG or UIO.",
     "password": "Password of a portal admin user.",
     "poItemId": "PO line id, from purchase.order.list (details[].poItemId).",
@@ -92,7 +92,7 @@ FIELD_MEANINGS = {
     "shipViaId": "0 (when omitted) ships through the importer's warehouse, 1 straight from the "
     "grower.",
     "status": "PO status.",
-    "stemsBunch": "Stems per bunch; required when unitType is Stem.",
+    "stemsBunch": "Stems per bunch, required when unitType is Stem.",
     "unitType": "Unit that cost and price are quoted in.",
     "updateAsOf": "Only rows changed at or after this GMT time.",
     "updatedAsOf": "Only rows changed at or after this GMT time.",
@@ -110,12 +110,12 @@ FIELD_MEANINGS = {
 SERIALIZER_MEANINGS = {
     "PrebookCreateInput": {"shipDate": "Truck date: the day the customer's truck loads."},
     "PrebookDetailsListInput": {
-        "date": "Truck date; required unless a vendor ship date range is given."
+        "date": "Truck date, required unless a vendor ship date range is given."
     },
     "PurchaseOrderListInput": {
-        "date": "Vendor ship date; required unless number or dateFrom / dateTo is given.",
+        "date": "Vendor ship date, required unless number or dateFrom / dateTo is given.",
         "dateFrom": "First vendor ship date of the range.",
-        "dateTo": "Last vendor ship date of the range; at most six months after dateFrom.",
+        "dateTo": "Last vendor ship date of the range, at most six months after dateFrom.",
         "customerId": "Portal id of the customer of the prebook a PO line fills. Each PO's "
         "details[] then holds only the matching lines.",
         "customerPONumber": "Customer PO number of the prebook a PO line fills, exact match. "
@@ -128,7 +128,7 @@ SERIALIZER_MEANINGS = {
     },
     "PrebookListInput": {
         "dateFrom": "First truck date of the range.",
-        "dateTo": "Last truck date of the range; at most six months after dateFrom.",
+        "dateTo": "Last truck date of the range, at most six months after dateFrom.",
     },
     "ShipmentInput": {
         "vendorId": "With a company token, only this vendor's PO lines may be shipped. "
@@ -144,7 +144,7 @@ def _reference_meaning(name: str) -> str:
         if name == f"{prefix}Id":
             return f"Portal id of the {noun}."
         if name == f"{prefix}Code":
-            return f"Code of the {noun}; a farm token's codes are read through its mapping."
+            return f"Code of the {noun}. A farm token's codes are read through its mapping."
         if name in (f"{prefix}Description", f"{prefix}Name"):
             return f"Name of the {noun}, used when no id or code is sent."
     return ""
@@ -186,11 +186,11 @@ def komet_type(field: serializers.Field) -> str:
     return "string"
 
 
-def _length_bounds(least: int | None, most: int | None) -> str:
-    if least and most:
-        return f", {least} to {most} items"
-    if most:
-        return f", at most {most} items"
+def _length_bounds(minimum: int | None, maximum: int | None) -> str:
+    if minimum and maximum:
+        return f", {minimum} to {maximum} items"
+    if maximum:
+        return f", at most {maximum} items"
     return ""
 
 
@@ -210,8 +210,8 @@ def field_help(serializer_name: str, name: str, field: serializers.Field) -> str
         or FIELD_MEANINGS.get(name)
         or _reference_meaning(name)
     )
-    requirement = "required" if field.required else "optional"
-    detail = f"Type {komet_type(field)}; {requirement}{_default_text(field)}."
+    requirement = "Required" if field.required else "Optional"
+    detail = f"Type {komet_type(field)}. {requirement}{_default_text(field)}."
     return f"{meaning} {detail}" if meaning else detail
 
 

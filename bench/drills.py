@@ -55,7 +55,8 @@ os.environ.update(
         "PUSH_READ_TIMEOUT": "3",
         "PUSH_STUCK_MARGIN": "1",
         "PUSH_BACKOFF_BASE": "0.2",
-        "PUSH_BACKOFF_MAX": "2",
+        "PUSH_BACKOFF_MAX": "5",
+        "PUSH_MAX_ATTEMPTS": "20",
         "PUSH_SWEEP_GRACE": "1",
         "PUSH_SWEEP_INTERVAL": "2",
     }
@@ -126,7 +127,7 @@ def push_report(name: str, numbers: list[str], stack: Stack, started_attempts: i
     except TimeoutError as error:
         print(f"WARNING: {error}")
     drained = time.monotonic() - start
-    pushes = Exchange.objects.filter(purchase_order__number__in=numbers)
+    pushes = Exchange.objects.filter(direction="out", purchase_order__number__in=numbers)
     states = dict(pushes.values_list("state").annotate(n=Count("id")))
     attempts = ExchangeAttempt.objects.count() - started_attempts
     events = stack.farm_get("/events")
@@ -138,7 +139,8 @@ def push_report(name: str, numbers: list[str], stack: Stack, started_attempts: i
         f"{name}: sent {len(numbers)} pushes, {attempts} delivery attempts "
         f"(retried {attempts - len(numbers)}), states {states}, "
         f"lost {len(numbers) - shipped()} (POs not shipped), drained in {drained:.1f} s",
-        f"  farm: duplicate deliveries {events.get('duplicateCount')} (ignored by event id); "
+        f"  farm: duplicate deliveries so far {events.get('duplicateCount')} (ignored by event "
+        "id; counted since the farm started); "
         f"boxes {boxes} for {boxes_expected} ordered (each PO shipped once: "
         f"{boxes == boxes_expected})",
     ]
@@ -204,7 +206,6 @@ def drill_worker_killed(stack: Stack, farm, pushes: int) -> list[str]:
 
 def drill_redis(stack: Stack, farm, pushes: int) -> list[str]:
     import redis
-
     from harness import CONFIG
 
     numbers = place_orders(stack, farm.token, pushes)

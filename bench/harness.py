@@ -33,8 +33,9 @@ CATALOG_FILE = ROOT / "catalog" / "fixtures" / "demo_catalog.json"
 LOG_DIR = ROOT / "var" / "bench"
 FARM_VENDOR = "ROSA"
 FARM_CUSTOMER = "BAYFRONT"
-# A quota no bench run reaches, so the token's daily quota never throttles a measurement.
-BENCH_QUOTA = 100_000_000
+# The largest daily quota issue_token accepts. No bench run reaches it, so the quota never
+# throttles a measurement.
+BENCH_QUOTA = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -412,11 +413,22 @@ class Stack:
         requests.post(f"{self.farm_url}/control", json=body, timeout=5).raise_for_status()
 
     def kill(self, role: str) -> None:
-        """SIGKILL one process, as a crash would: nothing gets to finish."""
+        """SIGKILL one process and its children, as a crash would: nothing gets to finish.
+
+        The children matter because `celery worker --beat` runs beat in a child process.
+        """
+        import psutil
+
         process = self.processes.get(role)
         if process and process.poll() is None:
+            children = psutil.Process(process.pid).children(recursive=True)
             process.kill()
             process.wait(timeout=10)
+            for child in children:
+                try:
+                    child.kill()
+                except psutil.NoSuchProcess:
+                    pass
 
     def stop(self) -> None:
         for process in self.processes.values():
@@ -484,7 +496,7 @@ class RssSampler:
         self.sample_once()
 
     def summary_lines(self) -> list[str]:
-        """One line per process: first, last and max RSS in MiB."""
+        """Return one line per process: first, last and max RSS in MiB."""
         lines = []
         for key, values in sorted(self.samples.items()):
             rss = [value for _, value in values]

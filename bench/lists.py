@@ -7,8 +7,8 @@ Builds the `portal_bench_lists` database, fills one day with `--lines` prebook l
 as many PO lines (one PO per prebook, every PO line linked to its prebook line, one box
 per PO line), all for the sandbox farm. Then it calls both list methods for that day
 through Django's test client (no network), with the farm's vendor token and with a
-company token, and prints the median and max latency over `--repeat` calls, the number
-of SQL queries (CaptureQueriesContext) and the response size.
+company token. For each case it prints the median and max latency over `--repeat` calls,
+the number of SQL queries (CaptureQueriesContext) and the response size.
 """
 
 from __future__ import annotations
@@ -102,7 +102,9 @@ def measure(client, path: str, params: dict, repeat: int) -> tuple[list[float], 
             response = client.get(path, params)
             timings.append(time.perf_counter() - start)
         if response.status_code != 200 or str(response.json().get("status")) != "1":
-            raise RuntimeError(f"{path} failed: HTTP {response.status_code} {response.content[:300]}")
+            raise RuntimeError(
+                f"{path} failed: HTTP {response.status_code} {response.content[:300]!r}"
+            )
         queries = len(captured.captured_queries)
         size = len(response.content)
     return timings, queries, size

@@ -45,6 +45,9 @@ def _start_services(group: ProcessGroup, *, web_port: int, farm_port: int) -> No
             "-m", "gunicorn", "komet_axerrio.wsgi:application",
             "--bind", f"127.0.0.1:{web_port}", "--workers", "2", "--threads", "4",
             "--timeout", "120", "--access-logfile", "-",
+            # %(U)s is the path without the query string: GET calls carry the API token and
+            # `login` a password in the query, and neither may reach a log file.
+            "--access-logformat", '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss',
         ],
     )
     group.start(
@@ -85,7 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
-    var_dir = Path(os.environ.get("PORTAL_VAR_DIR", ROOT / "var"))
+    # The headless demo keeps its own SQLite file, broker and logs, so running it while
+    # `make run` serves does not touch the running portal's farm token or data.
+    default_var = ROOT / "var" / ("demo" if args.mode == "headless" else "")
+    var_dir = Path(os.environ.get("PORTAL_VAR_DIR", default_var))
     _setup_django(var_dir)
     from django.conf import settings
     from django.core.management import call_command
@@ -166,13 +172,19 @@ def _serve_until_interrupted(group: ProcessGroup, web_port: int) -> None:
         f"with the same password).\n  Logs are in {group.log_dir}. Press Ctrl-C to stop.",
         flush=True,
     )
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    try:
-        while True:
+    stopping = []
+
+    def request_stop(signum, frame) -> None:
+        stopping.append(signum)
+
+    # Ctrl-C reaches the children too; note the request first so their exit is expected.
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    while not stopping:
+        time.sleep(1)
+        if not stopping:
             group.check_alive()
-            time.sleep(1)
-    except KeyboardInterrupt:
-        print("\nStopping...", flush=True)
+    print("\nStopping...", flush=True)
 
 
 if __name__ == "__main__":

@@ -9,10 +9,8 @@ sets `X-Forwarded-Proto`; see docs/security.md for the full list of variables.
 from django.core.exceptions import ImproperlyConfigured
 
 from komet_axerrio.settings import *  # noqa: F403
-from komet_axerrio.settings import env
+from komet_axerrio.settings import DEVELOPMENT_SECRET_KEY, env
 
-# The base settings' public development key; a production secret must differ from it.
-DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me-0123456789abcdef"
 MIN_SECRET_KEY_LENGTH = 50
 
 

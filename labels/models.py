@@ -44,6 +44,11 @@ class LabelBatch(TimestampedModel):
         related_name="label_batches",
     )
     error = models.CharField(max_length=500, blank=True)
+    skipped_box_codes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Codes of boxes left out because they cannot be encoded in a barcode.",
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,7 +1,9 @@
 """Receiving labels: turn shipped boxes into ``LabelData`` and render them as PDF or ZPL.
 
 Every render counts as a print: ``Box.labels_printed`` goes up by one for each box, and
-a box printed before gets the reprint marker on its next label. Downloads of more than
+a box printed before gets the reprint marker on its next label. A box whose stored code
+cannot be encoded in a barcode (data from before box codes were checked) is skipped and
+reported, so that it does not block the labels of every other box. Downloads of more than
 ``settings.LABELS_INLINE_MAX_BOXES`` boxes become a ``LabelBatch`` rendered by a worker.
 """
 
@@ -122,12 +124,22 @@ class LabelOptions:
 
 @dataclass(frozen=True, slots=True)
 class RenderedLabels:
-    """A rendered download: the file's bytes, its MIME type and a file name."""
+    """A rendered download: the file's bytes, its MIME type, a file name and skipped codes."""
 
     content: bytes
     content_type: str
     filename: str
     count: int
+    skipped_codes: tuple[str, ...] = ()
+
+
+class _SkippedBox(Exception):
+    """A box whose code cannot be encoded, with the reason."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
 
 
 def _label_rows(boxes: QuerySet[Box]) -> list[dict]:
@@ -192,22 +204,44 @@ def _label_data(row: dict, line_size: int) -> LabelData:
             reprint=row["labels_printed"] > 0,
         )
     except ValueError as error:
-        raise LabelError(f"Box {row['code']!r} of PO {row['po_number']}: {error}") from error
+        reason = f"Box {row['code']!r} of PO {row['po_number']}: {error}"
+        raise _SkippedBox(row["code"], reason) from error
 
 
-def _labels_with_ids(boxes: QuerySet[Box]) -> list[tuple[int, LabelData]]:
+def _labels_with_ids(boxes: QuerySet[Box], skipped: list[str]) -> list[tuple[int, LabelData]]:
+    """Build the labels of ``boxes``, appending the code of each box left out to ``skipped``."""
     line_sizes = _line_sizes(boxes)
-    return [
-        (row["pk"], _label_data(row, line_sizes[row["po_item_id"]])) for row in _label_rows(boxes)
-    ]
+    pairs = []
+    for row in _label_rows(boxes):
+        try:
+            pairs.append((row["pk"], _label_data(row, line_sizes[row["po_item_id"]])))
+        except _SkippedBox as error:
+            logger.warning("Label skipped: %s", error.reason)
+            skipped.append(error.code)
+    return pairs
 
 
 def label_data_for_boxes(boxes: QuerySet[Box]) -> list[LabelData]:
     """Build one ``LabelData`` per box, in the queryset's order, with two queries.
 
-    Raises LabelError if a box code cannot be encoded in the barcode.
+    Raises LabelError naming the first box whose code cannot be encoded in the barcode.
     """
-    return [label for _box_id, label in _labels_with_ids(boxes)]
+    line_sizes = _line_sizes(boxes)
+    try:
+        return [_label_data(row, line_sizes[row["po_item_id"]]) for row in _label_rows(boxes)]
+    except _SkippedBox as error:
+        raise LabelError(error.reason) from error
+
+
+def skipped_codes_message(codes: Sequence[str]) -> str:
+    """Describe skipped boxes for a person, showing each code with escapes (at most 20)."""
+    shown = ", ".join(repr(code) for code in codes[:20])
+    more = f" and {len(codes) - 20} more" if len(codes) > 20 else ""
+    return (
+        f"{len(codes)} box label(s) were left out because their box code cannot be "
+        f"printed as a barcode: {shown}{more}. Change these codes with box.code.change "
+        "and download their labels again."
+    )
 
 
 def _render(labels: Iterable[LabelData], options: LabelOptions) -> bytes:
@@ -224,12 +258,16 @@ def boxes_mark_printed(*, box_ids: Sequence[int]) -> None:
 
 
 def labels_render(*, boxes: QuerySet[Box], options: LabelOptions, name: str) -> RenderedLabels:
-    """Render the labels of ``boxes`` and count the print on each box.
+    """Render the labels of ``boxes`` and count the print on each printed box.
 
-    ``name`` goes into the file name (such as "PO-P200001"). Raises LabelError if a box
-    code cannot be encoded.
+    ``name`` goes into the file name (such as "PO-P200001"). Boxes whose code cannot be
+    encoded are left out and listed in ``skipped_codes``. Raises LabelError when no box
+    is left to print.
     """
-    pairs = _labels_with_ids(boxes)
+    skipped: list[str] = []
+    pairs = _labels_with_ids(boxes, skipped)
+    if not pairs:
+        raise LabelError(skipped_codes_message(skipped))
     labels = [label for _box_id, label in pairs]
     content = _render(labels, options)
     boxes_mark_printed(box_ids=[box_id for box_id, _label in pairs])
@@ -238,6 +276,7 @@ def labels_render(*, boxes: QuerySet[Box], options: LabelOptions, name: str) -> 
         content_type=options.content_type,
         filename=get_valid_filename(f"labels-{name}-{options.suffix}"),
         count=len(labels),
+        skipped_codes=tuple(skipped),
     )
 
 
@@ -294,8 +333,11 @@ def _batch_claim(batch_id: int) -> bool:
     )
 
 
-def _batch_labels(batch: LabelBatch) -> Iterator[LabelData]:
-    """Yield the batch's labels in its stored order, saving progress after every chunk."""
+def _batch_labels(batch: LabelBatch, skipped: list[str]) -> Iterator[LabelData]:
+    """Yield the batch's labels in its stored order, saving progress after every chunk.
+
+    Boxes whose code cannot be encoded are left out and their codes appended to ``skipped``.
+    """
     done = 0
     for start in range(0, len(batch.box_ids), CHUNK_SIZE):
         chunk_ids = batch.box_ids[start : start + CHUNK_SIZE]
@@ -304,7 +346,11 @@ def _batch_labels(batch: LabelBatch) -> Iterator[LabelData]:
         line_sizes = _line_sizes(boxes)
         rows = sorted(_label_rows(boxes), key=lambda row: position[row["pk"]])
         for row in rows:
-            yield _label_data(row, line_sizes[row["po_item_id"]])
+            try:
+                yield _label_data(row, line_sizes[row["po_item_id"]])
+            except _SkippedBox as error:
+                logger.warning("Label batch %s skipped a box: %s", batch.pk, error.reason)
+                skipped.append(error.code)
         done += len(chunk_ids)
         LabelBatch.objects.filter(pk=batch.pk).update(progress=done, updated_at=timezone.now())
 
@@ -312,31 +358,52 @@ def _batch_labels(batch: LabelBatch) -> Iterator[LabelData]:
 def label_batch_run(*, batch_id: int) -> LabelBatch | None:
     """Render a batch into its file and count the print on its boxes.
 
-    Boxes deleted since the batch was created are left out. Any error marks the batch
-    failed with the reason, which its page shows. Returns None when the batch does not
-    exist or another run owns it.
+    Boxes deleted since the batch was created are left out, and so are boxes whose code
+    cannot be encoded: their codes go to ``skipped_box_codes``, which the batch page shows.
+    Any error marks the batch failed with the reason, which its page shows too. Returns
+    None when the batch does not exist or another run owns it.
     """
     if not _batch_claim(batch_id):
         logger.info("Label batch %s is not waiting to run; nothing to do", batch_id)
         return None
     batch = LabelBatch.objects.get(pk=batch_id)
     logger.info("Label batch %s started: %s boxes", batch.pk, batch.total)
+    skipped: list[str] = []
     try:
-        content = _render(_batch_labels(batch), _batch_options(batch))
+        content = _render(_batch_labels(batch, skipped), _batch_options(batch))
+        printed_ids = batch.box_ids
+        if skipped:
+            printed = Box.objects.filter(pk__in=batch.box_ids).exclude(code__in=skipped)
+            printed_ids = list(printed.values_list("pk", flat=True))
+            if not printed_ids:
+                raise LabelError(skipped_codes_message(skipped))
         filename = get_valid_filename(f"labels-batch-{batch.pk}-{_batch_options(batch).suffix}")
         with transaction.atomic():
             batch.file.save(filename, ContentFile(content), save=False)
-            boxes_mark_printed(box_ids=batch.box_ids)
+            boxes_mark_printed(box_ids=printed_ids)
             batch.state = LabelBatch.State.DONE
             batch.progress = batch.total
             batch.finished_at = timezone.now()
-            batch.save(update_fields=["file", "state", "progress", "finished_at", "updated_at"])
+            batch.skipped_box_codes = skipped
+            batch.save(
+                update_fields=[
+                    "file",
+                    "state",
+                    "progress",
+                    "finished_at",
+                    "skipped_box_codes",
+                    "updated_at",
+                ]
+            )
     except Exception as error:  # noqa: BLE001 - any failure must reach the batch page
         logger.exception("Label batch %s failed", batch.pk)
         batch.state = LabelBatch.State.FAILED
         batch.error = _failure_reason(error)[:500]
         batch.finished_at = timezone.now()
-        batch.save(update_fields=["state", "error", "finished_at", "updated_at"])
+        batch.skipped_box_codes = skipped
+        batch.save(
+            update_fields=["state", "error", "finished_at", "skipped_box_codes", "updated_at"]
+        )
         return batch
     logger.info("Label batch %s done: %s labels in %s", batch.pk, batch.total, batch.file.name)
     return batch

@@ -6,7 +6,9 @@ follows the background rendering.
 """
 
 import datetime
+import json
 
+from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +23,7 @@ from labels.services import (
     inline_max_boxes,
     label_batch_create,
     labels_render,
+    skipped_codes_message,
 )
 from orders.awb import awb_format, awb_normalize
 from orders.models import Box, PurchaseOrder
@@ -34,6 +37,15 @@ from receiving.selectors import (
 # More ids than this in one selection are rejected. Larger sets are downloaded by AWB,
 # PO or ship date.
 MAX_SELECTED_BOXES = 20000
+
+# Codes listed in the X-Skipped-Boxes header at most, to keep the header well below the
+# 8 KB that common proxies accept. X-Skipped-Box-Count always gives the full number.
+SKIPPED_HEADER_MAX_CODES = 100
+
+
+def skipped_boxes_header(codes: tuple[str, ...] | list[str]) -> str:
+    """Return skipped box codes as a JSON array in ASCII, safe for an HTTP header value."""
+    return json.dumps(list(codes[:SKIPPED_HEADER_MAX_CODES]), ensure_ascii=True)
 
 
 def _error(request: HttpRequest, message: str, status: int) -> HttpResponse:
@@ -52,7 +64,9 @@ def labels_download(
     """Return the labels of ``boxes`` as a file, or redirect to a batch when there are many.
 
     Shared by the download views and the admin actions. ``options`` defaults to the
-    request's query parameters.
+    request's query parameters. Boxes whose code cannot be encoded are left out: the file
+    comes with ``X-Skipped-Boxes`` (a JSON array of their codes) and
+    ``X-Skipped-Box-Count`` headers, and an admin message lists them on the next page.
     """
     if options is None:
         try:
@@ -75,6 +89,14 @@ def labels_download(
         return _error(request, str(error), status=422)
     response = HttpResponse(rendered.content, content_type=rendered.content_type)
     response["Content-Disposition"] = f'attachment; filename="{rendered.filename}"'
+    if rendered.skipped_codes:
+        response["X-Skipped-Boxes"] = skipped_boxes_header(rendered.skipped_codes)
+        response["X-Skipped-Box-Count"] = str(len(rendered.skipped_codes))
+        messages.warning(
+            request,
+            f"{description}: {skipped_codes_message(rendered.skipped_codes)}",
+            fail_silently=True,
+        )
     return response
 
 
@@ -170,6 +192,9 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             title=f"Labels: {batch.description}",
             batch=batch,
+            skipped_message=(
+                skipped_codes_message(batch.skipped_box_codes) if batch.skipped_box_codes else ""
+            ),
             status_url=reverse("labels:batch_status", args=[batch.pk]),
             download_url=reverse("labels:batch_download", args=[batch.pk]),
         ),
@@ -186,6 +211,10 @@ def _batch_status(batch: LabelBatch) -> dict:
         "total": batch.total,
         "percent": batch.percent,
         "error": batch.error,
+        "skippedBoxCodes": batch.skipped_box_codes,
+        "skippedMessage": (
+            skipped_codes_message(batch.skipped_box_codes) if batch.skipped_box_codes else ""
+        ),
         "downloadUrl": download_url if batch.state == LabelBatch.State.DONE else "",
     }
 
@@ -205,9 +234,13 @@ def batch_download(request: HttpRequest, pk: int) -> FileResponse:
         raise Http404(f"Label batch {batch.pk} has no file yet.")
     options = LabelOptions(format=batch.format)
     filename = batch.file.name.rsplit("/", 1)[-1]
-    return FileResponse(
+    response = FileResponse(
         batch.file.open("rb"),
         as_attachment=True,
         filename=filename,
         content_type=options.content_type,
     )
+    if batch.skipped_box_codes:
+        response["X-Skipped-Boxes"] = skipped_boxes_header(batch.skipped_box_codes)
+        response["X-Skipped-Box-Count"] = str(len(batch.skipped_box_codes))
+    return response

@@ -83,6 +83,15 @@ class PrebookItemFormSet(BaseInlineFormSet):
         ]
         if not kept:
             raise forms.ValidationError("A prebook needs at least one line.")
+        truck_date = getattr(self.instance, "truck_date", None)
+        for form in kept:
+            ship_date = form.cleaned_data.get("vendor_ship_date")
+            if truck_date and ship_date and ship_date > truck_date:
+                form.add_error(
+                    "vendor_ship_date",
+                    f"The farm would ship on {ship_date:%Y-%m-%d}, after the truck date "
+                    f"{truck_date:%Y-%m-%d}; choose a date on or before the truck date.",
+                )
 
 
 class PrebookBreakdownFormSet(BaseInlineFormSet):

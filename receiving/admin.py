@@ -15,6 +15,7 @@ from labels.services import LabelOptions
 from labels.views import labels_download
 from orders.awb import awb_format, awb_is_valid, awb_normalize
 from orders.models import Box, PurchaseOrder
+from orders.services.boxes import box_code_normalize
 from receiving.models import BoxScan
 from receiving.selectors import BOX_SHIPMENT_ORDER, boxes_for_ids
 from receiving.services import scanned_code_clean
@@ -147,7 +148,8 @@ class BoxAdmin(admin.ModelAdmin):
         return request.user.is_superuser
 
     def get_search_results(self, request, queryset, search_term):
-        term = scanned_code_clean(search_term)
+        # Box codes are stored in upper case. PO numbers and AWBs match ignoring case.
+        term = box_code_normalize(scanned_code_clean(search_term))
         if _AWB_WITH_SEPARATORS.match(term):
             term = awb_normalize(term)
         return super().get_search_results(request, queryset, term)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from orders.awb import awb_format, awb_normalize
 from orders.models import Box
+from orders.services.boxes import box_for_code
 from receiving.models import BoxScan
 
 logger = logging.getLogger(__name__)
@@ -53,15 +54,16 @@ def scanned_code_clean(raw: str) -> str:
 
 
 def _box_locked(code: str) -> Box | None:
+    """Lock and return the box with this scanned code (see ``box_for_code``)."""
     boxes = Box.objects.select_for_update(of=("self",)).select_related(
         "po_item__purchase_order__vendor",
         "po_item__product",
         "po_item__vendor_product",
         "received_by",
     )
-    box = boxes.filter(code=code).first()
+    box = box_for_code(boxes, code)
     if box is None and _AIM_PREFIX.match(code):
-        box = boxes.filter(code=code[3:]).first()
+        box = box_for_code(boxes, code[3:])
     return box
 
 
@@ -127,10 +129,11 @@ def box_receive(
 ) -> ScanResult:
     """Mark the box with this label code received, unless the scan shows a problem.
 
-    The code is matched exactly after removing scanner additions (see
-    ``scanned_code_clean``). A box already received keeps its first receipt, and a box
-    on another AWB than ``expected_awb`` is not received. ``location`` (such as a cooler
-    or dock) is cut to the field's 20 characters. Every scan with a code is logged.
+    The code is matched as scanned, then in upper case (``box_for_code``), after removing
+    scanner additions (see ``scanned_code_clean``). A box already received keeps its
+    first receipt, and a box on another AWB than ``expected_awb`` is not received.
+    ``location`` (such as a cooler or dock) is cut to the field's 20 characters. Every
+    scan with a code is logged.
     """
     cleaned = scanned_code_clean(code)
     location = " ".join(location.split())[:LOCATION_MAX_LENGTH]

@@ -10,6 +10,7 @@ import hmac
 import ipaddress
 import secrets
 import string
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -29,6 +30,10 @@ PREFIX_LENGTH = 8
 SECRET_LENGTH = 24
 # last_used_at and last_used_ip are written at most this often, to spare a write per call.
 LAST_USED_WRITE_INTERVAL = timedelta(minutes=1)
+# Bounds on a token's daily request quota. A quota of 0 would make every call fail with HTTP 429.
+MIN_DAILY_QUOTA = 1
+MAX_DAILY_QUOTA = 1_000_000
+DESCRIPTION_MAX_LENGTH = ApiToken._meta.get_field("description").max_length
 
 
 class TokenError(Exception):
@@ -37,6 +42,14 @@ class TokenError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class TokenInputError(ValueError):
+    """A value given for a new token breaks a rule; `field` names the ApiToken field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 # One message for an unknown prefix, a wrong secret, a revoked and an expired token, so a
@@ -80,6 +93,36 @@ def resolve_methods(spec: str | list[str]) -> list[str]:
     return list(dict.fromkeys(resolved))
 
 
+def token_description_clean(description: str) -> str:
+    """Return the description stripped, or raise TokenInputError if empty or too long."""
+    text = (description or "").strip()
+    if not text:
+        raise TokenInputError("description", "The description must not be empty.")
+    if len(text) > DESCRIPTION_MAX_LENGTH:
+        raise TokenInputError(
+            "description",
+            f"The description must be 1 to {DESCRIPTION_MAX_LENGTH} characters, got {len(text)}.",
+        )
+    if any(unicodedata.category(character) in ("Cc", "Cs") for character in text):
+        raise TokenInputError("description", "The description must not contain control characters.")
+    return text
+
+
+def token_daily_quota_clean(daily_quota: int) -> int:
+    """Return the quota, or raise TokenInputError unless it is a whole number in range."""
+    if isinstance(daily_quota, bool) or not isinstance(daily_quota, int):
+        raise TokenInputError(
+            "daily_quota", f"The daily quota must be a whole number, got {daily_quota!r}."
+        )
+    if not MIN_DAILY_QUOTA <= daily_quota <= MAX_DAILY_QUOTA:
+        raise TokenInputError(
+            "daily_quota",
+            f"The daily quota must be {MIN_DAILY_QUOTA:,} to {MAX_DAILY_QUOTA:,} requests, "
+            f"got {daily_quota:,}.",
+        )
+    return daily_quota
+
+
 def api_token_issue(
     *,
     token_type: str,
@@ -91,7 +134,14 @@ def api_token_issue(
     allowed_networks: str = "",
     actor: Any = None,
 ) -> IssuedToken:
-    """Create a token and return it with its plaintext, which is never stored."""
+    """Create a token and return it with its plaintext, which is never stored.
+
+    Raises TokenInputError for a bad description or quota and ValueError for a bad scope.
+    """
+    description = token_description_clean(description)
+    if daily_quota is None:
+        daily_quota = settings.API_DEFAULT_DAILY_QUOTA
+    daily_quota = token_daily_quota_clean(daily_quota)
     if token_type == ApiToken.TokenType.VENDOR and vendor is None:
         raise ValueError("A vendor token needs a vendor.")
     if token_type == ApiToken.TokenType.COMPANY and vendor is not None:
@@ -123,9 +173,7 @@ def api_token_issue(
             description=description,
             methods=methods,
             expires_at=expires_at,
-            daily_quota=(
-                daily_quota if daily_quota is not None else settings.API_DEFAULT_DAILY_QUOTA
-            ),
+            daily_quota=daily_quota,
             allowed_networks=allowed_networks,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )

@@ -6,7 +6,13 @@ from api import serializers as s
 from api.base import ApiCall, KometMethod
 from api.envelope import ApiError, Conflict, NotFound
 from catalog.models import Vendor
-from orders.services.boxes import ShipmentError, box_codes_change, po_item_ship, shipment_record
+from orders.services.boxes import (
+    ShipmentError,
+    box_code_normalize,
+    box_codes_change,
+    po_item_ship,
+    shipment_record,
+)
 from orders.services.purchase_order_intake import purchase_order_ship_if_complete
 from sync.models import ExchangeKind
 
@@ -101,9 +107,9 @@ class BoxCodeChange(KometMethod):
         pairs = [(box["currentBoxCode"], box["newBoxCode"]) for box in data["boxes"]]
         seen: set[str] = set()
         for index, (_current, new) in enumerate(pairs):
-            if new in seen:
+            if box_code_normalize(new) in seen:
                 raise ApiError(f"boxes[{index}].newBoxCode {new!r}: sent twice in this request.")
-            seen.add(new)
+            seen.add(box_code_normalize(new))
         outcomes = box_codes_change(
             farm=call.vendor if call.is_vendor else None,
             changes=pairs,

@@ -14,7 +14,8 @@ class TextField:
     """One line of text: the ``LabelData`` value it shows and where it goes.
 
     ``max_width`` is the width available to prefix and value together. Text that does
-    not fit is cut at the end.
+    not fit is drawn in a smaller font, down to ``MIN_FONT_SCALE`` of ``font_height``,
+    and text that still does not fit is cut at the end with a visible marker.
     """
 
     value: str
@@ -75,8 +76,13 @@ FIELD_VALUES = (
     "box_position_display",
 )
 
-# Values that the renderers build from numbers and dates. They are never truncated,
-# because a cut-off box count or date would be misread.
+# Smallest font a text field shrinks to before its text is cut, as a fraction of the
+# field's font height: an 18-unit (0.18 in) line shrinks to 0.126 in at the least.
+MIN_FONT_SCALE = 0.7
+
+# Values that the renderers build from numbers and dates. They are never shrunk or
+# truncated, because the layout leaves room for them and a cut-off box count or date
+# would be misread.
 GENERATED_VALUES = frozenset({"ship_date_display", "box_position_display"})
 
 LAYOUT_4X2 = Layout(
@@ -89,11 +95,12 @@ LAYOUT_4X2 = Layout(
         TextField("pack_display", x=10, y=60, font_height=18, max_width=120),
         TextField("po_number", x=135, y=60, font_height=18, max_width=145, prefix="PO "),
         TextField("ship_date_display", x=285, y=60, font_height=18, max_width=105),
-        TextField("customer", x=10, y=81, font_height=18, max_width=225),
-        TextField("mark_code", x=240, y=81, font_height=18, max_width=150, prefix="MARK "),
+        TextField("customer", x=10, y=81, font_height=18, max_width=185),
+        TextField("mark_code", x=200, y=81, font_height=18, max_width=190, prefix="MARK "),
         TextField("awb_display", x=10, y=102, font_height=18, max_width=190, prefix="AWB "),
-        TextField("house_awb", x=205, y=102, font_height=18, max_width=185, prefix="HAWB "),
-        TextField("lot_number", x=10, y=123, font_height=18, max_width=380, prefix="LOT "),
+        TextField("lot_number", x=205, y=102, font_height=18, max_width=185, prefix="LOT "),
+        # The house AWB gets a whole row: "HAWB " and its 25 characters at most.
+        TextField("house_awb", x=10, y=123, font_height=18, max_width=380, prefix="HAWB "),
     ),
     barcode=BarcodeArea(x=20, y=145, bar_height=32, text_height=14),
     reprint_box=Box(x=350, y=4, width=42, height=42, font_height=34),

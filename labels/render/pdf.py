@@ -8,6 +8,7 @@ so markup such as ``<b>`` or ``&amp;`` prints literally.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,7 +20,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from labels.render.data import LabelData
-from labels.render.layout import GENERATED_VALUES, LAYOUTS, Layout
+from labels.render.layout import GENERATED_VALUES, LAYOUTS, MIN_FONT_SCALE, Layout
 from labels.render.text import clean_text
 
 PDF_STOCKS = ("4x2", "4x6", "letter", "a4")
@@ -42,6 +43,9 @@ _MAX_CHAR_ADVANCE = 1.015
 
 # Baseline position below the top of a text line, as a fraction of the font size.
 _BASELINE = 0.8
+
+# Ends text that was cut to fit. It is in WinAnsi (0x85), so the standard fonts have it.
+TRUNCATION_MARKER = "\u2026"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,26 +147,58 @@ def _to_cp1252(char: str) -> str:
 
 
 def fit_text(text: str, font: str, size: float, max_width: float) -> str:
-    """Cut ``text`` at the end so that it is at most ``max_width`` points wide."""
+    """Cut ``text`` so that it is at most ``max_width`` points wide.
+
+    Cut text ends with TRUNCATION_MARKER, so that two long values that share a start do
+    not print the same. Returns an empty string when not even the marker fits.
+    """
     if len(text) * _MAX_CHAR_ADVANCE * size <= max_width:
         return text
     return _fit_long_text(text, font, size, max_width)
 
 
+def fit_line(
+    text: str, font: str, size: float, min_size: float, max_width: float
+) -> tuple[str, float]:
+    """Return ``text`` and the font size to draw it at within ``max_width`` points.
+
+    Text that is too wide at ``size`` gets the largest size down to ``min_size`` (in
+    steps of 0.1 pt) at which it fits. Text too wide at ``min_size`` is cut there with
+    ``fit_text``.
+    """
+    if len(text) * _MAX_CHAR_ADVANCE * size <= max_width:
+        return text, size
+    width = _text_width(text, font, size)
+    if width <= max_width:
+        return text, size
+    fitting_size = math.floor(size * max_width / width * 10) / 10
+    if fitting_size >= min_size:
+        return text, fitting_size
+    return fit_text(text, font, min_size, max_width), min_size
+
+
+@lru_cache(maxsize=4096)
+def _text_width(text: str, font: str, size: float) -> float:
+    # Vendor, product and customer names repeat across the boxes of a shipment, so the
+    # measured widths are cached.
+    return stringWidth(text, font, size)
+
+
 @lru_cache(maxsize=4096)
 def _fit_long_text(text: str, font: str, size: float, max_width: float) -> str:
-    # Vendor, product and customer names repeat across the boxes of a shipment, so the
-    # measured results are cached.
-    if stringWidth(text, font, size) <= max_width:
+    if _text_width(text, font, size) <= max_width:
         return text
+    marker_width = stringWidth(TRUNCATION_MARKER, font, size)
+    if marker_width > max_width:
+        return ""
     low, high = 0, len(text)
     while low < high:
         middle = (low + high + 1) // 2
-        if stringWidth(text[:middle], font, size) <= max_width:
+        if stringWidth(text[:middle].rstrip(), font, size) + marker_width <= max_width:
             low = middle
         else:
             high = middle - 1
-    return text[:low].rstrip()
+    return text[:low].rstrip() + TRUNCATION_MARKER
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +207,7 @@ class _PlacedField:
     prefix: str
     font: str
     size: float
+    min_size: float
     x: float
     baseline: float
     max_width: float
@@ -224,6 +261,7 @@ def _place_layout(layout: Layout, width: float, height: float) -> _PlacedLayout:
                 prefix=field.prefix,
                 font=BOLD_FONT if field.value in BOLD_VALUES else FONT,
                 size=size,
+                min_size=round(size * MIN_FONT_SCALE, 1),
                 x=to_x(field.x),
                 baseline=round(to_y(field.y) - _BASELINE * size, 1),
                 max_width=to_x(field.max_width),
@@ -277,13 +315,14 @@ def _draw_label(
     line_x = line_y = 0.0
     for field in placed.fields:
         line = field.prefix + clean_pdf_text(getattr(label, field.value))
+        size = field.size
         if field.truncate:
-            line = fit_text(line, field.font, field.size, field.max_width)
+            line, size = fit_line(line, field.font, size, field.min_size, field.max_width)
         if not line:
             continue
-        if (field.font, field.size) != current_font:
-            text.setFont(field.font, field.size, leading=0)
-            current_font = (field.font, field.size)
+        if (field.font, size) != current_font:
+            text.setFont(field.font, size, leading=0)
+            current_font = (field.font, size)
         text.moveCursor(field.x - line_x, line_y - field.baseline)
         line_x, line_y = field.x, field.baseline
         text.textLine(line)

@@ -2,16 +2,17 @@
 
 Each label is one ``^XA ... ^XZ`` format. The command text for a size and resolution is
 built once from the shared layout table and cached, so rendering a label only cleans its
-field values and substitutes them into that template.
+field values, picks each text field's font height, and substitutes them into that template.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 
 from labels.render.data import LabelData
-from labels.render.layout import GENERATED_VALUES, LAYOUTS, Layout
+from labels.render.layout import GENERATED_VALUES, LAYOUTS, MIN_FONT_SCALE, Layout
 from labels.render.text import clean_text
 
 ZPL_SIZES = ("4x2", "4x6")
@@ -27,6 +28,10 @@ FONT0_CHAR_WIDTH = 0.58
 # rounded to whole dots: 2 dots at 203 dpi and 3 dots at 300 dpi.
 BARCODE_MODULE = 1.0
 
+# Ends text that was cut to fit. Two dots, because "~" and "^" start ZPL commands and
+# font 0 has no ellipsis character in every firmware.
+TRUNCATION_MARKER = ".."
+
 # ^ and ~ start ZPL commands, so they are removed from printed text. The underscore is
 # the ^FH escape character and is sent as its hex code.
 _REMOVE_COMMAND_PREFIXES = str.maketrans({"^": None, "~": None})
@@ -38,21 +43,38 @@ def _hex_escape(char: str) -> str:
     return "".join(f"_{byte:02X}" for byte in char.encode("utf-8"))
 
 
-def escape_field_text(text: str, max_chars: int | None = None) -> str:
-    """Clean farm text and encode it for a ``^FH^FD`` field.
+def clean_field_text(text: str) -> str:
+    """Remove ``^``, ``~`` and non-printable characters from farm text, as ``clean_text``."""
+    return clean_text(text.translate(_REMOVE_COMMAND_PREFIXES))
 
-    ``^`` and ``~`` and non-printable characters are removed, the result is cut to
-    ``max_chars`` characters, and ``_`` and every non-ASCII character are replaced by
-    ``_XX`` hex escapes of their UTF-8 bytes. The label must select UTF-8 with ``^CI28``.
+
+def cut_field_text(text: str, max_chars: int) -> str:
+    """Cut cleaned text to ``max_chars`` characters, ending it with TRUNCATION_MARKER if cut."""
+    if len(text) <= max_chars:
+        return text
+    kept = text[: max(max_chars - len(TRUNCATION_MARKER), 0)].rstrip()
+    return (kept + TRUNCATION_MARKER)[:max_chars]
+
+
+def encode_field_text(text: str) -> str:
+    """Encode cleaned text for a ``^FH^FD`` field.
+
+    ``_`` and every non-ASCII character are replaced by ``_XX`` hex escapes of their
+    UTF-8 bytes. The label must select UTF-8 with ``^CI28``.
     NOTE: non-ASCII output has not been checked on a printer; firmware without ``^CI28``
     would print the escaped bytes as separate characters.
     """
-    text = clean_text(text.translate(_REMOVE_COMMAND_PREFIXES))
-    if max_chars is not None and len(text) > max_chars:
-        text = text[:max_chars].rstrip()
     if text.isascii():
         return text.translate(_ESCAPE_ASCII_TEXT)
     return "".join(char if char.isascii() and char != "_" else _hex_escape(char) for char in text)
+
+
+def escape_field_text(text: str, max_chars: int | None = None) -> str:
+    """Clean farm text, cut it to ``max_chars`` with a marker, and encode it for ``^FH^FD``."""
+    text = clean_field_text(text)
+    if max_chars is not None:
+        text = cut_field_text(text, max_chars)
+    return encode_field_text(text)
 
 
 def escape_barcode_data(box_code: str) -> str:
@@ -75,17 +97,48 @@ def validate_zpl_options(size: str, dpi: int) -> None:
         )
 
 
-def _max_value_chars(font_height: int, max_width: int, prefix: str) -> int:
+def _max_value_chars(font_height: float, max_width: int, prefix: str) -> int:
     return max(int(max_width / (font_height * FONT0_CHAR_WIDTH)) - len(prefix), 1)
 
 
-@cache
-def _compile_template(size: str, dpi: int) -> tuple[str, tuple[tuple[str, int | None], ...], str]:
-    """Build the ``%``-format template for one label, its value slots and reprint block.
+def _font_command(height: int) -> str:
+    return f"^A0N,{height},{height}"
 
-    Each slot is a ``LabelData`` attribute and the maximum number of characters for it,
-    or None when the value is generated and never cut. The template's last slot takes
-    the reprint block or an empty string.
+
+@dataclass(frozen=True, slots=True)
+class _TextSlot:
+    """How one text field of a compiled template picks its font and cuts its value.
+
+    Heights are in dots. ``max_chars`` is None for generated values, which are never
+    shrunk or cut.
+    """
+
+    value: str
+    font: str
+    max_chars: int | None = None
+    prefix_chars: int = 0
+    min_height: int = 0
+    min_chars: int = 0
+    # Width available in dots divided by FONT0_CHAR_WIDTH: the font height in dots at
+    # which n characters fill the width is this divided by n.
+    width_over_advance: float = 0.0
+
+    def fit(self, text: str) -> tuple[str, str]:
+        """Return the font command and the (possibly cut) text for a cleaned value."""
+        if self.max_chars is None or len(text) <= self.max_chars:
+            return self.font, text
+        height = int(self.width_over_advance / (len(text) + self.prefix_chars))
+        if height >= self.min_height:
+            return _font_command(height), text
+        return _font_command(self.min_height), cut_field_text(text, self.min_chars)
+
+
+@cache
+def _compile_template(size: str, dpi: int) -> tuple[str, tuple[_TextSlot, ...], str]:
+    """Build the ``%``-format template for one label, its text slots and reprint block.
+
+    Each text field takes two values, its font command and its text. The box code and
+    the reprint block (or an empty string) fill the last two slots.
     """
     layout: Layout = LAYOUTS[size]
     scale = dpi / 100
@@ -100,17 +153,25 @@ def _compile_template(size: str, dpi: int) -> tuple[str, tuple[tuple[str, int | 
         f"^LL{dots(layout.height)}",
         "^LH0,0",
     ]
-    slots: list[tuple[str, int | None]] = []
+    slots: list[_TextSlot] = []
     for field in layout.fields:
         height = dots(field.font_height)
-        lines.append(
-            f"^FO{dots(field.x)},{dots(field.y)}^A0N,{height},{height}^FH^FD{field.prefix}%s^FS"
-        )
+        lines.append(f"^FO{dots(field.x)},{dots(field.y)}%s^FH^FD{field.prefix}%s^FS")
         if field.value in GENERATED_VALUES:
-            slots.append((field.value, None))
-        else:
-            max_chars = _max_value_chars(field.font_height, field.max_width, field.prefix)
-            slots.append((field.value, max_chars))
+            slots.append(_TextSlot(field.value, _font_command(height)))
+            continue
+        min_height = max(int(height * MIN_FONT_SCALE), 1)
+        slots.append(
+            _TextSlot(
+                field.value,
+                _font_command(height),
+                max_chars=_max_value_chars(field.font_height, field.max_width, field.prefix),
+                prefix_chars=len(field.prefix),
+                min_height=min_height,
+                min_chars=_max_value_chars(min_height / scale, field.max_width, field.prefix),
+                width_over_advance=field.max_width * scale / FONT0_CHAR_WIDTH,
+            )
+        )
 
     # ^BC parameters: normal orientation, bar height, interpretation line below, not
     # above, no UCC check digit, and mode A. In mode A the printer picks the Code 128
@@ -123,7 +184,6 @@ def _compile_template(size: str, dpi: int) -> tuple[str, tuple[tuple[str, int | 
         f"^FO{dots(barcode.x)},{dots(barcode.y)}^A0N,{text_height},{text_height}"
         f"^BY{module}^BCN,{dots(barcode.bar_height)},Y,N,N,A^FH^FD%s^FS"
     )
-    slots.append(("box_code", None))
 
     # The "R" is centred on the assumption that font 0 capitals are about 0.8 of the font
     # height tall (an estimate).
@@ -148,11 +208,13 @@ def render_zpl(labels: Iterable[LabelData], *, size: str, dpi: int) -> str:
     """
     validate_zpl_options(size, dpi)
     template, slots, reprint_block = _compile_template(size, dpi)
-    text_slots = [(name, max_chars) for name, max_chars in slots if name != "box_code"]
-    escape = escape_field_text
     parts = []
     for label in labels:
-        values = [escape(getattr(label, name), max_chars) for name, max_chars in text_slots]
+        values = []
+        for slot in slots:
+            font, text = slot.fit(clean_field_text(getattr(label, slot.value)))
+            values.append(font)
+            values.append(encode_field_text(text))
         values.append(escape_barcode_data(label.box_code))
         values.append(reprint_block if label.reprint else "")
         parts.append(template % tuple(values))

@@ -1,6 +1,6 @@
 """Admin for prebooks, the sales side: a sales rep enters the lines a customer ordered.
 
-Saves go through `orders.services.prebooks`; this module only turns requests into service
+Saves go through `orders.services.prebooks`. This module only turns requests into service
 calls and results into messages.
 """
 

@@ -1,6 +1,6 @@
 """Admin for purchase orders, the buying side: procurement approves or rejects farm POs.
 
-Decisions go through `orders.services.purchase_orders`; this module only turns requests
+Decisions go through `orders.services.purchase_orders`. This module only turns requests
 into service calls and results into messages. Boxes are registered by the receiving app.
 """
 

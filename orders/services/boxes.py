@@ -2,7 +2,8 @@
 
 Each PO line and each box is handled in its own savepoint: a bad one is reported and
 leaves nothing behind, and never undoes the good ones. Box codes are unique across the
-importer, because they are its receiving labels.
+importer, because they are its receiving labels. They are stored and looked up in upper
+case (``box_code_normalize``), so codes that differ only in case are the same code.
 """
 
 import datetime
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from audit.services import audit_record
 from catalog.models import Vendor
@@ -22,6 +24,40 @@ from orders.services.purchase_order_intake import purchase_order_ship_if_complet
 logger = logging.getLogger(__name__)
 
 BOX_CODE_MAX_LENGTH = 20
+
+# Lower-case ASCII letters to upper case. Other characters are left alone, so that "ß"
+# does not become the valid "SS" before box_code_error sees it.
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+# "^" and "~" start ZPL commands, so a code containing them would need escaping on
+# every label printer and scanner setup.
+_BOX_CODE_FORBIDDEN = frozenset("^~")
+
+
+def box_code_normalize(code: str) -> str:
+    """Return the stored form of a box code: surrounding whitespace removed, ASCII upper case.
+
+    Every write (shipment intake, code change) and every lookup (scan, receive, admin
+    search) goes through this, so box codes are case-insensitive.
+    """
+    return code.strip().translate(_ASCII_UPPER)
+
+
+def box_code_error(code: str) -> str | None:
+    """Return why ``code`` cannot be a box code, or None if it can.
+
+    A box code is 1 to 20 printable ASCII characters without spaces, ``^`` or ``~``,
+    because it is printed as a Code 128 barcode in PDF and ZPL labels.
+    """
+    if not code or len(code) > BOX_CODE_MAX_LENGTH:
+        return f"must be 1 to {BOX_CODE_MAX_LENGTH} characters long"
+    bad = [char for char in code if not ("!" <= char <= "~") or char in _BOX_CODE_FORBIDDEN]
+    if bad:
+        shown = ", ".join(repr(char) for char in dict.fromkeys(bad))
+        return (
+            f"invalid character(s) {shown}: only printable ASCII without spaces, ^ or ~ is allowed"
+        )
+    return None
 
 
 class ShipmentError(Exception):
@@ -85,22 +121,31 @@ def _check_line(item: PurchaseOrderItem) -> None:
         )
 
 
-def _check_codes(item: PurchaseOrderItem, codes: list[str]) -> None:
+def _check_codes(item: PurchaseOrderItem, codes: list[str], *, field_prefix: str = "") -> None:
+    """Raise ShipmentError listing every invalid, repeated or taken code in ``codes``.
+
+    ``codes`` are already normalized. ``field_prefix`` (such as "poItems[2].") goes
+    before the field names in the message.
+    """
+    field_name = f"{field_prefix}boxCodes"
     if len(codes) > item.boxes:
-        raise ShipmentError(f"boxCodes: {len(codes)} codes sent for a line of {item.boxes} boxes.")
+        raise ShipmentError(
+            f"{field_name}: {len(codes)} codes sent for a line of {item.boxes} boxes."
+        )
     problems = []
     seen: set[str] = set()
     for index, code in enumerate(codes):
-        if not code or len(code) > BOX_CODE_MAX_LENGTH:
-            problems.append(
-                f"boxCodes[{index}] {code!r}: must be 1-{BOX_CODE_MAX_LENGTH} characters"
-            )
+        problem = box_code_error(code)
+        if problem:
+            problems.append(f"{field_name}[{index}] {code!r}: {problem}")
         elif code in seen:
-            problems.append(f"boxCodes[{index}] {code!r}: sent twice")
+            problems.append(f"{field_name}[{index}] {code!r}: sent twice")
         seen.add(code)
+    if problems:
+        raise ShipmentError("; ".join(problems) + ".")
     taken = set(Box.objects.filter(code__in=seen).values_list("code", flat=True))
-    problems += [
-        f"boxCodes[{index}] {code!r}: already used by another box"
+    problems = [
+        f"{field_name}[{index}] {code!r}: already used by another box"
         for index, code in enumerate(codes)
         if code in taken
     ]
@@ -165,21 +210,23 @@ def po_item_ship(
     box_codes: list[str] | None = None,
     lot_number: str = "",
     actor_label: str,
+    field_prefix: str = "",
 ) -> ShipmentOutcome:
     """Ship one PO line on an AWB, creating its boxes; raise ShipmentError when it cannot.
 
     Fewer codes than boxes is a partial shipment: the shipped boxes stay on this line
-    and the rest move to a new open line (returned as `new_po_item_id`).
+    and the rest move to a new open line (returned as `new_po_item_id`). Box codes are
+    stored upper-cased. ``field_prefix`` goes before field names in error messages.
     """
     item = _load_line(po_item_id, farm)
     _check_line(item)
     problem = awb_error(awb)
     if problem:
-        raise ShipmentError(f"awb {awb!r}: {problem}.")
+        raise ShipmentError(f"{field_prefix}awb {awb!r}: {problem}.")
     if len(house_awb) > 25:
-        raise ShipmentError("houseAWB: must be at most 25 characters.")
-    codes = [code.strip() for code in box_codes] if box_codes else []
-    _check_codes(item, codes)
+        raise ShipmentError(f"{field_prefix}houseAWB: must be at most 25 characters.")
+    codes = [box_code_normalize(code) for code in box_codes] if box_codes else []
+    _check_codes(item, codes, field_prefix=field_prefix)
     if lot_number:
         _check_lot(lot_number)
     else:
@@ -238,15 +285,18 @@ def shipment_record(
     """
     outcomes = []
     seen_codes: set[str] = set()
-    for line in lines:
-        codes = line.get("boxCodes") or []
+    for line_index, line in enumerate(lines):
+        codes = [box_code_normalize(code) for code in line.get("boxCodes") or []]
         repeated = [code for code in codes if code in seen_codes]
         if repeated:
             outcomes.append(
                 ShipmentOutcome(
                     po_item_id=line["poItemId"],
                     ok=False,
-                    message=f"boxCodes {repeated!r}: already sent for another line.",
+                    message=(
+                        f"poItems[{line_index}].boxCodes {repeated!r}: "
+                        "already sent for another line."
+                    ),
                 )
             )
             continue
@@ -261,6 +311,7 @@ def shipment_record(
                     box_codes=codes,
                     lot_number=line.get("lotNumber") or "",
                     actor_label=actor_label,
+                    field_prefix=f"poItems[{line_index}].",
                 )
         except ShipmentError as error:
             outcomes.append(
@@ -287,37 +338,65 @@ class CodeChangeOutcome:
 def box_codes_change(
     *, farm: Vendor | None, changes: list[tuple[str, str]], actor_label: str
 ) -> list[CodeChangeOutcome]:
-    """Replace box codes one by one (`box.code.change`); a farm only changes its own boxes."""
+    """Replace box codes one by one (`box.code.change`); a farm only changes its own boxes.
+
+    Both codes are normalized, so the current code matches in any case and the new code
+    is stored in upper case. Each outcome echoes the current code as sent, so the caller
+    can match it to its request, and the new code as stored.
+    """
     outcomes = []
-    for current, new in changes:
+    for index, (current, new) in enumerate(changes):
+        new_code = box_code_normalize(new)
         try:
             with transaction.atomic():
-                _box_code_change(farm=farm, current=current, new=new, actor_label=actor_label)
+                _box_code_change(
+                    farm=farm,
+                    current=current.strip(),
+                    new=new_code,
+                    field_prefix=f"boxes[{index}].",
+                    actor_label=actor_label,
+                )
         except ShipmentError as error:
-            outcomes.append(CodeChangeOutcome(current, new, False, error.message))
+            outcomes.append(CodeChangeOutcome(current, new_code, False, error.message))
             continue
-        outcomes.append(CodeChangeOutcome(current, new, True, "success"))
+        outcomes.append(CodeChangeOutcome(current, new_code, True, "success"))
     return outcomes
 
 
-def _box_code_change(*, farm: Vendor | None, current: str, new: str, actor_label: str) -> None:
-    box = (
-        Box.objects.select_for_update(of=("self",))
-        .select_related("po_item__purchase_order")
-        .filter(code=current)
-        .first()
-    )
+def box_for_code(boxes: QuerySet[Box], code: str) -> Box | None:
+    """Return the box of ``boxes`` with this code, matched exactly first, then in upper case.
+
+    The exact match finds a lower-case code that the upper-casing migration left alone
+    because another box has the same code in upper case.
+    """
+    normalized = box_code_normalize(code)
+    matches = {box.code: box for box in boxes.filter(code__in={code, normalized})}
+    return matches.get(code) or matches.get(normalized)
+
+
+def _box_code_change(
+    *, farm: Vendor | None, current: str, new: str, field_prefix: str, actor_label: str
+) -> None:
+    boxes = Box.objects.select_for_update(of=("self",)).select_related("po_item__purchase_order")
+    box = box_for_code(boxes, current)
+    current = box.code if box is not None else current
     if box is None or (farm is not None and box.po_item.purchase_order.vendor_id != farm.pk):
+        # Komet's own wording, which farm systems may match on.
         raise ShipmentError("Box code does not exist", kind="not_found")
-    if not new or len(new) > BOX_CODE_MAX_LENGTH:
-        raise ShipmentError(f"newBoxCode must be 1-{BOX_CODE_MAX_LENGTH} characters")
+    problem = box_code_error(new)
+    if problem:
+        raise ShipmentError(f"{field_prefix}newBoxCode {new!r}: {problem}")
     if new == current:
         return
     if Box.objects.filter(code=new).exists():
-        raise ShipmentError(f"newBoxCode {new!r} is already used by another box", kind="conflict")
+        raise ShipmentError(
+            f"{field_prefix}newBoxCode {new!r}: already used by another box", kind="conflict"
+        )
     if box.received_at is not None:
         raise ShipmentError(
-            "Box was already received; its code can no longer change", kind="conflict"
+            f"{field_prefix}currentBoxCode {current!r}: Box was already received; "
+            "its code can no longer change",
+            kind="conflict",
         )
     box.code = new
     box.save(update_fields=["code", "updated_at"])

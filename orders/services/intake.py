@@ -36,6 +36,7 @@ from orders.services.codes import (
     Resolved,
     code_ref,
 )
+from orders.services.dates import order_date_check, vendor_ship_date_check
 from orders.services.holds import (
     po_item_hold_reason,
     prebook_item_hold_reason,
@@ -131,6 +132,11 @@ def prebook_intake(
     `autoGeneratePOsfromPrebooks`, one PO per vendor and vendor ship date is created from
     the lines; see `_generate_purchase_orders` for its status.
     """
+    order_date_check("shipDate", data.get("shipDate"))
+    for index, line in enumerate(data.get("prebookItems") or []):
+        path = f"prebookItems[{index}].vendorShipDate"
+        order_date_check(path, line.get("vendorShipDate"))
+        vendor_ship_date_check(path, line.get("vendorShipDate"), data.get("shipDate"))
     resolver = CodeResolver(farm=farm)
     header_refs = {
         CUSTOMER: resolver.add(code_ref(CUSTOMER, "customer", data)),

@@ -84,6 +84,22 @@ def prebook_header_errors(
     return errors
 
 
+# The API's upper bound for quantities, so a line entered in the admin can always be pushed.
+MAX_QUANTITY = 99_999
+
+
+def vendor_ship_date_default(*, prebook: Prebook, item: PrebookItem) -> None:
+    """Fill an empty vendor ship date with the truck date less the farm's transit days.
+
+    Farms only see lines with a vendor ship date (the vendor view of prebook.details.list),
+    so a line left without one would never reach the farm.
+    """
+    if item.vendor_ship_date is None and item.vendor is not None and prebook.truck_date:
+        item.vendor_ship_date = prebook.truck_date - datetime.timedelta(
+            days=item.vendor.transit_days
+        )
+
+
 def prebook_item_errors(*, item: PrebookItem) -> dict[str, str]:
     """Return {field: message} for a prebook line that cannot be saved."""
     errors = {}
@@ -95,8 +111,14 @@ def prebook_item_errors(*, item: PrebookItem) -> dict[str, str]:
         errors["box_type"] = "Box type is required."
     if not item.boxes or item.boxes < 1:
         errors["boxes"] = f"Boxes must be a positive whole number, got {item.boxes}."
+    elif item.boxes > MAX_QUANTITY:
+        errors["boxes"] = f"Boxes must be at most {MAX_QUANTITY:,}, got {item.boxes:,}."
     if not item.bunches or item.bunches < 1:
         errors["bunches"] = f"Bunches per box must be a positive whole number, got {item.bunches}."
+    elif item.bunches > MAX_QUANTITY:
+        errors["bunches"] = (
+            f"Bunches per box must be at most {MAX_QUANTITY:,}, got {item.bunches:,}."
+        )
     if item.unit_type == UnitType.STEM and not item.stems_per_bunch:
         errors["stems_per_bunch"] = (
             "Stems per bunch is required for stem pricing (total = bunches × stems × price)."
@@ -138,8 +160,19 @@ def _validate(
     if not items:
         errors.setdefault("__all__", []).append("A prebook needs at least one line.")
     for number, item in enumerate(items, start=1):
+        vendor_ship_date_default(prebook=prebook, item=item)
         for name, message in prebook_item_errors(item=item).items():
             errors.setdefault("__all__", []).append(f"Line {number}, {name}: {message}")
+        if (
+            item.vendor_ship_date
+            and prebook.truck_date
+            and item.vendor_ship_date > prebook.truck_date
+        ):
+            errors.setdefault("__all__", []).append(
+                f"Line {number}, vendor_ship_date: the farm ships on "
+                f"{item.vendor_ship_date:%Y-%m-%d}, after the truck date "
+                f"{prebook.truck_date:%Y-%m-%d}; choose a date on or before the truck date."
+            )
         message = breakdown_total_error(item=item, breakdowns=breakdowns.get(_item_key(item), []))
         if message:
             errors.setdefault("__all__", []).append(f"Line {number}: {message}")

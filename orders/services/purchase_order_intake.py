@@ -24,6 +24,7 @@ from orders.models import (
     UnitType,
 )
 from orders.services.codes import BOX_TYPE, CARRIER, PRODUCT, CodeResolver, IntakeError, code_ref
+from orders.services.dates import order_date_check
 from orders.services.holds import po_item_hold_reason, purchase_order_refresh_holds
 from orders.services.intake import LineOutcome, PurchaseOrderIntakeResult, _unit_type, line_message
 from orders.services.numbers import purchase_order_number_next
@@ -60,7 +61,12 @@ def _prebook_items_for(vendor: Vendor, requested: dict[str, int]) -> dict[int, P
     """Load the prebook lines named by `requested` (path → id); other vendors' lines are absent."""
     if not requested:
         return {}
-    found = PrebookItem.objects.select_related("prebook").in_bulk(set(requested.values()))
+    # Locked, so two requests cannot both order the last boxes of one prebook line.
+    found = (
+        PrebookItem.objects.select_related("prebook")
+        .select_for_update(of=("self",))
+        .in_bulk(set(requested.values()))
+    )
     for path, item_id in requested.items():
         item = found.get(item_id)
         # Another vendor's line is reported exactly like a line that does not exist.
@@ -71,6 +77,56 @@ def _prebook_items_for(vendor: Vendor, requested: dict[str, int]) -> dict[int, P
                 f"{path}: prebook {item.prebook.number} is cancelled.", kind="conflict"
             )
     return found
+
+
+def _boxes_already_ordered(prebook_item_ids: set[int]) -> dict[int, tuple[int, list[str]]]:
+    """Boxes of each prebook line already on PO lines that are neither deleted nor cancelled."""
+    rows = (
+        PurchaseOrderItem.objects.filter(prebook_item_id__in=prebook_item_ids)
+        .exclude(status=PurchaseOrderItem.Status.DELETED)
+        .exclude(purchase_order__status=PurchaseOrder.Status.CANCELLED)
+        .values_list("prebook_item_id", "boxes", "purchase_order__number")
+    )
+    ordered: dict[int, tuple[int, list[str]]] = {}
+    for item_id, boxes, number in rows:
+        total, numbers = ordered.get(item_id, (0, []))
+        ordered[item_id] = (total + boxes, numbers if number in numbers else [*numbers, number])
+    return ordered
+
+
+def _check_not_over_ordered(
+    lines: list[dict[str, Any]], prebook_items: dict[int, PrebookItem]
+) -> None:
+    """Refuse a request that lists a prebook line twice or orders more boxes than it has left.
+
+    Without this check a farm that retries, or polls again after a restart, would order
+    the same prebook line once more, and the extra PO could even be approved automatically.
+    """
+    seen: dict[int, str] = {}
+    ordered = _boxes_already_ordered({item_id for item_id in prebook_items})
+    for index, line in enumerate(lines):
+        item_id = line.get("prebookItemId")
+        if item_id is None:
+            continue
+        path = f"purchaseOrderItems[{index}].prebookItemId"
+        if item_id in seen:
+            raise IntakeError(
+                f"{path}: prebook line {item_id} is already listed at {seen[item_id]}; "
+                "list each prebook line once.",
+                kind="conflict",
+            )
+        seen[item_id] = path
+        prebook_item = prebook_items[item_id]
+        boxes = line.get("boxes") or prebook_item.boxes
+        already, numbers = ordered.get(item_id, (0, []))
+        if already + boxes > prebook_item.boxes:
+            left = max(prebook_item.boxes - already, 0)
+            raise IntakeError(
+                f"{path}: prebook line {item_id} has {prebook_item.boxes} box(es) and "
+                f"{already} are already on PO {', '.join(numbers)}; at most {left} more "
+                f"can be ordered, not {boxes}.",
+                kind="conflict",
+            )
 
 
 def _target_purchase_order(
@@ -156,6 +212,7 @@ def purchase_order_intake(
     bunches, stems per bunch, cost and mark code for every field the request leaves out.
     """
     vendor = _po_vendor(farm, data)
+    order_date_check("shipDate", data.get("shipDate"))
     resolver = CodeResolver(farm=farm)
     carrier_ref = resolver.add(code_ref(CARRIER, "carrier", data))
     lines = data["purchaseOrderItems"]
@@ -174,6 +231,7 @@ def purchase_order_intake(
             )
         refs.append((product_ref, box_ref))
     prebook_items = _prebook_items_for(vendor, requested)
+    _check_not_over_ordered(lines, prebook_items)
     resolver.resolve()
     carrier = resolver.get(carrier_ref)
     po, created = _target_purchase_order(vendor=vendor, data=data, carrier=carrier)
@@ -250,6 +308,7 @@ def purchase_order_mixed_intake(
     the breakdowns' cost per box divided by the box's units.
     """
     vendor = _po_vendor(farm, data)
+    order_date_check("shipDate", data.get("shipDate"))
     resolver = CodeResolver(farm=farm)
     carrier_ref = resolver.add(code_ref(CARRIER, "carrier", data))
     lines = data["purchaseOrderItems"]

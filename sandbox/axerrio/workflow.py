@@ -212,6 +212,8 @@ class FarmWorkflow:
         try:
             answer = self.client.create_purchase_order(body)
         except PortalError as exc:
+            if exc.http_status == 409:
+                return self._resolve_conflict(prebook, ship_date, inbound, details, exc)
             logger.error("purchase.order.create for prebook %s failed: %s",
                          prebook.get("number"), exc.message)
             self._count_attempts([details])
@@ -242,6 +244,30 @@ class FarmWorkflow:
         }
         self._record_action(action)
         return action
+
+    def _resolve_conflict(
+        self,
+        prebook: JSONDict,
+        ship_date: str,
+        inbound: str,
+        details: list[JSONDict],
+        error: PortalError,
+    ) -> JSONDict | None:
+        """Handle HTTP 409: the portal already has a PO for a line (for example one made
+        before this farm restarted and forgot it). Lines are retried one by one, and a line
+        the portal still refuses is marked handled, so it is never ordered twice.
+        """
+        if len(details) > 1:
+            actions = [
+                self._create_purchase_order(prebook, ship_date, inbound, [detail])
+                for detail in details
+            ]
+            done = [action for action in actions if action is not None]
+            return done[0] if done else None
+        item_id = id_key(details[0].get("prebookItemId"))
+        self._po_item_by_prebook_item[item_id] = None
+        logger.info("prebook item %s already ordered on the portal: %s", item_id, error.message)
+        return None
 
     def _inbound_carrier_code(self) -> str:
         if self._carriers is None:

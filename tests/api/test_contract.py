@@ -230,7 +230,11 @@ def test_auto_approve_matching_portal_prebook(vendor_api, catalogue, farm, setti
     assert line.prebook.source == Source.PORTAL
     data = vendor_api.post("purchase.order.create", _po_body(line.pk)).json()
     assert data["purchaseOrderStatus"] == PurchaseOrder.Status.APPROVED
-    mismatched = vendor_api.post("purchase.order.create", _po_body(line.pk, boxes=3)).json()
+    # Fewer boxes than the importer's line asks for: procurement must look at it.
+    other = PrebookItemFactory(
+        vendor=farm, product=catalogue["product"], box_type=catalogue["box_type"]
+    )
+    mismatched = vendor_api.post("purchase.order.create", _po_body(other.pk, boxes=3)).json()
     assert mismatched["purchaseOrderStatus"] == PurchaseOrder.Status.PENDING_APPROVAL
 
 

@@ -51,16 +51,16 @@ def test_body_fields_described(schema):
 def test_purchase_order_list_parameter_text(schema):
     operation = schema["paths"]["/api/purchase.order.list"]["get"]
     parameters = {p["name"]: p["description"] for p in operation["parameters"]}
-    assert parameters["number"].endswith("Type string:200; optional.")
+    assert parameters["number"].endswith("Type string:200. Optional.")
     assert "details[] holds only the matching lines" in parameters["purchaseOrderItemIds"]
-    assert parameters["dateFrom"].endswith("Type date, YYYY-MM-DD; optional.")
+    assert parameters["dateFrom"].endswith("Type date, YYYY-MM-DD. Optional.")
 
 
 def test_prebook_create_flag_default(schema):
     operation = schema["paths"]["/api/prebook.create"]["post"]
     fields = _request_properties(schema, operation)
     assert fields["useExisting"]["description"].endswith(
-        "Type integer:1, 1 or 0; optional, default 0."
+        "Type integer:1, 1 or 0. Optional, default 0."
     )
     assert fields["shipDate"]["description"].startswith("Truck date")
-    assert "required" in fields["shipDate"]["description"]
+    assert fields["shipDate"]["description"].endswith("Required.")

@@ -62,12 +62,22 @@ GOLDEN_LABELS = (
         box_count=12,
         reprint=False,
     ),
+    # Long values: some shrink to fit and some are cut with the marker.
+    build_label(
+        9,
+        vendor_name="Agricola Bellavista Flores de Exportacion Cia Ltda",
+        product="Rose Spray Assorted Premium Garden Collection 40cm",
+        customer="Bayfront Floral Wholesale and Event Design Miami",
+        mark_code="BAYFRONT",
+        house_awb="HMIA2612050001",
+        lot_number="L2026-1201-A0001",
+    ),
 )
 
 
 @pytest.fixture
 def golden_labels() -> tuple[LabelData, ...]:
-    """One reprint with non-ASCII text and one label full of ZPL commands and markup."""
+    """A reprint with non-ASCII text, a label full of ZPL commands and markup, long values."""
     return GOLDEN_LABELS
 
 

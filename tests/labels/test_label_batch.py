@@ -53,7 +53,7 @@ def test_batch_rendered_by_worker(celery_worker_process, warehouse_client, setti
     batch.file.delete(save=False)
 
 
-def test_batch_failure_shows_reason(celery_worker_process, warehouse_client, settings):
+def test_batch_skips_unencodable_box(celery_worker_process, warehouse_client, settings):
     settings.LABELS_INLINE_MAX_BOXES = 1
     item = shipment_create(boxes=2, code_prefix="BF")
     Box.objects.filter(sequence=2).update(code="CAJA-Ñ2")
@@ -62,7 +62,33 @@ def test_batch_failure_shows_reason(celery_worker_process, warehouse_client, set
     batch = LabelBatch.objects.get()
     status = _finished(warehouse_client, batch.pk)
 
+    assert status["state"] == "done"
+    assert status["skippedBoxCodes"] == ["CAJA-Ñ2"]
+    assert "CAJA-Ñ2" in status["skippedMessage"]
+    download = warehouse_client.get(status["downloadUrl"])
+    content = b"".join(download.streaming_content).decode()
+    assert content.count("^XA") == 1
+    assert "BF000001" in content
+    assert download["X-Skipped-Boxes"] == '["CAJA-\\u00d12"]'
+    assert download["X-Skipped-Box-Count"] == "1"
+    printed = dict(Box.objects.values_list("code", "labels_printed"))
+    assert printed == {"BF000001": 1, "CAJA-Ñ2": 0}
+    page = warehouse_client.get(reverse("labels:batch", args=[batch.pk]))
+    assert "CAJA-Ñ2" in page.content.decode()
+
+
+def test_batch_fails_when_every_box_skipped(celery_worker_process, warehouse_client, settings):
+    settings.LABELS_INLINE_MAX_BOXES = 1
+    item = shipment_create(boxes=2, code_prefix="BF")
+    Box.objects.filter(sequence=1).update(code="CAJA-Ñ1")
+    Box.objects.filter(sequence=2).update(code="CAJA-Ñ2")
+
+    warehouse_client.get(reverse("labels:po", args=[item.purchase_order.pk]), {"format": "zpl"})
+    batch = LabelBatch.objects.get()
+    status = _finished(warehouse_client, batch.pk)
+
     assert status["state"] == "failed"
+    assert "CAJA-Ñ1" in status["error"]
     assert "CAJA-Ñ2" in status["error"]
     assert status["downloadUrl"] == ""
     assert set(Box.objects.values_list("labels_printed", flat=True)) == {0}

@@ -7,14 +7,23 @@ the tests check what a scanner would read, not the drawing commands.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from labels.render import PDF_STOCKS, LabelData, render_pdf
-from labels.render.pdf import STOCKS, Stock, clean_pdf_text, fit_text
+from labels.render.pdf import (
+    STOCKS,
+    TRUNCATION_MARKER,
+    Stock,
+    clean_pdf_text,
+    fit_line,
+    fit_text,
+)
 
 MakeLabel = Callable[..., LabelData]
 
@@ -212,8 +221,49 @@ def test_fit_text_respects_width() -> None:
     assert fit_text("short", "Helvetica", 10, 100) == "short"
     cut = fit_text("W" * 100, "Helvetica", 10, 100)
     assert 0 < len(cut) < 100
-    assert set(cut) == {"W"}
+    assert set(cut[:-1]) == {"W"}
+    assert cut.endswith(TRUNCATION_MARKER)
+    assert stringWidth(cut, "Helvetica", 10) <= 100
     assert fit_text("abc def", "Helvetica", 10, 0) == ""
+
+
+def test_fit_text_cut_values_stay_distinct() -> None:
+    first = fit_text("HAWB HMIA2612050001", "Helvetica", 13, 80)
+    second = fit_text("HAWB HMIA2612050002", "Helvetica", 13, 80)
+    assert first.endswith(TRUNCATION_MARKER)
+    assert second.endswith(TRUNCATION_MARKER)
+    assert not first.removesuffix(TRUNCATION_MARKER).endswith(" ")
+
+
+def test_fit_line_shrinks_before_cutting() -> None:
+    text = "MARK BAYFRONT"
+    width = stringWidth(text, "Helvetica", 12)
+
+    assert fit_line(text, "Helvetica", 12, 8.4, width + 1) == (text, 12)
+    shrunk, size = fit_line(text, "Helvetica", 12, 8.4, width * 0.8)
+    assert shrunk == text
+    assert 8.4 <= size < 12
+    assert stringWidth(text, "Helvetica", size) <= width * 0.8
+    cut, size = fit_line(text, "Helvetica", 12, 8.4, width * 0.5)
+    assert size == 8.4
+    assert cut.endswith(TRUNCATION_MARKER)
+    assert stringWidth(cut, "Helvetica", 8.4) <= width * 0.5
+
+
+@pytest.mark.parametrize("stock", ["4x2", "letter", "a4"])
+def test_pdf_4x2_house_awb_and_mark_whole(make_label: MakeLabel, stock: str) -> None:
+    label = make_label(house_awb="HMIA2612050001", mark_code="BAYFRONT")
+    text = page_texts(render_pdf([label], stock=stock))[0]
+    assert "HAWB HMIA2612050001" in text
+    assert "MARK BAYFRONT" in text
+
+
+def test_pdf_cut_text_ends_with_marker(make_label: MakeLabel) -> None:
+    label = make_label(customer="Bayfront Floral Wholesale and Event Design Miami")
+    text = page_texts(render_pdf([label], stock="4x2"))[0]
+    assert "Design Miami" not in text
+    # pdfium joins the fields of one row, so the cut customer is followed by the mark.
+    assert re.search(f"Bayfront Floral [A-Za-z ]+{TRUNCATION_MARKER} MARK MB-07", text)
 
 
 def test_clean_pdf_text_replaces_unencodable_characters() -> None:

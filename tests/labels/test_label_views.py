@@ -1,5 +1,7 @@
 """Label downloads through the views and the admin actions, with their permissions."""
 
+import json
+
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
@@ -8,7 +10,13 @@ from django.urls import reverse
 
 from labels.models import LabelBatch
 from orders.models import Box
-from tests.receiving.shipments import AWB, shipment_create, staff_user, warehouse_user
+from tests.receiving.shipments import (
+    AWB,
+    SHIP_DATE,
+    shipment_create,
+    staff_user,
+    warehouse_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -221,3 +229,75 @@ def test_po_admin_action_downloads(warehouse_client):
 
     assert response.status_code == 200
     assert decode_pdf_barcodes(response.content) == ["PA000001", "PA000002"]
+
+
+BAD_CODES = ["^XZ~JA", "A\x1bB", "C\nD", "ÜNI1", "🌹2"]
+
+
+@pytest.mark.parametrize("view", ["po", "awb", "ship_date"])
+@pytest.mark.parametrize("output_format", ["pdf", "zpl"])
+def test_download_skips_unencodable_codes(warehouse_client, view, output_format):
+    item = shipment_create(boxes=6, code_prefix="SK")
+    for sequence, code in enumerate(BAD_CODES, start=2):
+        Box.objects.filter(po_item=item, sequence=sequence).update(code=code)
+    args = {
+        "po": [item.purchase_order.pk],
+        "awb": [AWB],
+        "ship_date": [SHIP_DATE.isoformat()],
+    }[view]
+
+    response = warehouse_client.get(reverse(f"labels:{view}", args=args), {"format": output_format})
+
+    assert response.status_code == 200
+    # "^XZ~JA" is printable ASCII: the barcode escapes it, so it still prints.
+    skipped = ["A\x1bB", "C\nD", "ÜNI1", "🌹2"]
+    assert json.loads(response["X-Skipped-Boxes"]) == skipped
+    assert response["X-Skipped-Box-Count"] == "4"
+    assert response["X-Skipped-Boxes"].isascii()
+    if output_format == "pdf":
+        assert decode_pdf_barcodes(response.content) == ["SK000001", "^XZ~JA"]
+    else:
+        assert response.content.decode().count("^XA") == 2
+    printed = dict(Box.objects.values_list("code", "labels_printed"))
+    assert printed["SK000001"] == 1
+    assert printed["^XZ~JA"] == 1
+    assert printed["ÜNI1"] == 0
+
+
+def test_download_without_skips_has_no_header(warehouse_client):
+    item = shipment_create(boxes=1, code_prefix="NH")
+
+    response = warehouse_client.get(reverse("labels:po", args=[item.purchase_order.pk]))
+
+    assert response.status_code == 200
+    assert "X-Skipped-Boxes" not in response
+
+
+def test_download_of_only_unencodable_codes_is_422(warehouse_client):
+    item = shipment_create(boxes=1, code_prefix="UN")
+    Box.objects.filter(po_item=item).update(code="ÜNI1")
+
+    response = warehouse_client.get(reverse("labels:po", args=[item.purchase_order.pk]))
+
+    assert response.status_code == 422
+    assert "ÜNI1" in response.content.decode()
+
+
+def test_admin_action_reports_skipped_codes(warehouse_client):
+    item = shipment_create(boxes=2, code_prefix="AM")
+    Box.objects.filter(po_item=item, sequence=2).update(code="C\nD")
+    ids = list(Box.objects.values_list("pk", flat=True))
+
+    response = warehouse_client.post(
+        reverse("admin:orders_box_changelist"),
+        {"action": "download_labels_zpl", "_selected_action": ids},
+    )
+    page = warehouse_client.get(reverse("admin:orders_box_changelist"))
+
+    assert response.status_code == 200
+    assert response.content.decode().count("^XA") == 1
+    assert json.loads(response["X-Skipped-Boxes"]) == ["C\nD"]
+    messages = [str(message) for message in page.context["messages"]]
+    assert len(messages) == 1
+    assert "1 box label(s) were left out" in messages[0]
+    assert "'C\\nD'" in messages[0]

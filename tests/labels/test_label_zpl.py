@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from labels.render import ZPL_DPIS, ZPL_SIZES, LabelData, render_zpl
-from labels.render.zpl import escape_barcode_data, escape_field_text
+from labels.render.zpl import TRUNCATION_MARKER, escape_barcode_data, escape_field_text
 
 MakeLabel = Callable[..., LabelData]
 
@@ -191,9 +191,53 @@ def test_escape_field_text(raw: str, expected: str) -> None:
 
 
 def test_escape_field_text_truncates_before_escaping() -> None:
-    assert escape_field_text("abc_def", 4) == "abc_5F"
-    assert escape_field_text("ÑÑÑÑ", 2) == "_C3_91_C3_91"
-    assert escape_field_text("abc def", 4) == "abc"
+    assert escape_field_text("abc_def", 5) == "abc.."
+    assert escape_field_text("a_cdef", 5) == "a_5Fc.."
+    assert escape_field_text("ÑÑÑÑ", 3) == "_C3_91.."
+    assert escape_field_text("abc def", 6) == "abc.."
+    assert escape_field_text("abcd", 4) == "abcd"
+
+
+FONT_COMMAND = re.compile(r"\^A0N,(\d+),(\d+)\^FH\^FD(.*?)\^FS")
+
+
+def text_fields(zpl: str) -> dict[str, int]:
+    """Map the data of every text field to its font height in dots."""
+    return {data: int(height) for height, _width, data in FONT_COMMAND.findall(zpl)}
+
+
+@pytest.mark.parametrize("dpi", ZPL_DPIS)
+def test_zpl_4x2_house_awb_and_mark_whole(make_label: MakeLabel, dpi: int) -> None:
+    label = make_label(house_awb="HMIA2612050001", mark_code="BAYFRONT")
+    data = field_data(render_zpl([label], size="4x2", dpi=dpi))
+    assert "HAWB HMIA2612050001" in data
+    assert "MARK BAYFRONT" in data
+
+
+@pytest.mark.parametrize("size", ZPL_SIZES)
+def test_zpl_longest_house_awb_never_cut(make_label: MakeLabel, size: str) -> None:
+    house_awbs = ["HMIA" + "7" * 20 + "1", "HMIA" + "7" * 20 + "2"]
+    labels = [make_label(index + 1, house_awb=value) for index, value in enumerate(house_awbs)]
+    data = field_data(render_zpl(labels, size=size, dpi=203))
+    for value in house_awbs:
+        assert f"HAWB {value}" in data
+
+
+def test_zpl_shrinks_font_before_cutting(make_label: MakeLabel) -> None:
+    label = make_label(customer="Miami Blooms Wholesale Co")
+    fields = text_fields(render_zpl([label], size="4x2", dpi=203))
+    full_height = fields["PO PO-48213"]
+    assert "Miami Blooms Wholesale Co" in fields
+    assert int(full_height * 0.7) <= fields["Miami Blooms Wholesale Co"] < full_height
+
+
+def test_zpl_cut_text_ends_with_marker(make_label: MakeLabel) -> None:
+    label = make_label(customer="Bayfront Floral Wholesale and Event Design Miami")
+    fields = text_fields(render_zpl([label], size="4x2", dpi=203))
+    customer = next(data for data in fields if data.startswith("Bayfront"))
+    full_height = fields["PO PO-48213"]
+    assert customer.endswith(TRUNCATION_MARKER)
+    assert fields[customer] == int(full_height * 0.7)
 
 
 def test_escape_field_text_round_trips() -> None:

@@ -196,6 +196,12 @@ def test_cancel_requires_reason(farms):
         ({}, {"bunches": 0}, "Bunches per box must be a positive whole number"),
         ({}, {"stems_per_bunch": None}, "Stems per bunch is required for stem pricing"),
         ({}, {"price": Decimal("-1")}, "Price must not be negative"),
+        ({}, {"boxes": 99_999_999_999}, "Boxes must be at most 99,999, got 99,999,999,999"),
+        (
+            {},
+            {"vendor_ship_date": future_date(30)},
+            "after the truck date",
+        ),
     ],
 )
 def test_validation_messages(farms, header, line, expected):
@@ -391,6 +397,7 @@ def test_admin_cutoff_warning_on_save(sales_client, farms):
         carrier=carrier, weekday=today.weekday(), cutoff_time=datetime.time(0)
     )
     data = add_page_data(sales_client, farms, carrier=carrier.pk, truck_date=today.isoformat())
+    data["items-0-vendor_ship_date"] = today.isoformat()
 
     response = sales_client.post(reverse("admin:orders_prebook_add"), data, follow=True)
 
@@ -465,3 +472,32 @@ def test_held_prebook_red_in_list(sales_client):
     assert response.status_code == 200
     assert "badge-red" in response.content.decode()
     assert "2 held" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_missing_vendor_ship_date_defaults_to_transit_days(farms):
+    farm = farms[0]
+    farm.transit_days = 3
+    farm.save()
+    header = new_prebook(truck_date=future_date(5))
+
+    prebook = prebook_create(
+        prebook=header, items=[new_line(farm, vendor_ship_date=None)]
+    ).prebook
+
+    line = prebook.items.get()
+    assert line.vendor_ship_date == future_date(2)
+    pushed = Exchange.objects.get(prebook=prebook)
+    assert [d["prebookItemId"] for d in pushed.payload["data"]["details"]] == [line.pk]
+
+
+@pytest.mark.django_db
+def test_admin_rejects_ship_date_after_truck_date(sales_client, farms):
+    data = add_page_data(sales_client, farms, truck_date=future_date(2).isoformat())
+    data["items-0-vendor_ship_date"] = future_date(4).isoformat()
+
+    response = sales_client.post(reverse("admin:orders_prebook_add"), data)
+
+    assert response.status_code == 200
+    assert "after the truck date" in response.content.decode()
+    assert Prebook.objects.count() == 0

@@ -48,13 +48,38 @@ def test_receive_strips_scanner_additions(user, scanned):
     assert result.code == "RC000001"
 
 
-def test_receive_matches_code_exactly(user):
+def test_receive_rejects_near_misses(user):
     shipment_create(boxes=1, code_prefix="RC")
 
-    for near_miss in ("rc000001", "RC00000", "RC0000011"):
+    for near_miss in ("RC00000", "RC0000011", "RC 000001", "RC0000O1"):
         result = box_receive(code=near_miss, user=user, actor_label="warehouse")
         assert result.outcome == "unknown", near_miss
     assert Box.objects.get().received_at is None
+
+
+@pytest.mark.parametrize("scanned", ["rc000001", " rc000001 ", "Rc000001\r\n", "]C0rc000001"])
+def test_receive_ignores_case(user, scanned):
+    shipment_create(boxes=1, code_prefix="RC")
+
+    result = box_receive(code=scanned, user=user, actor_label="warehouse")
+
+    assert result.outcome == "received"
+    assert result.code == "RC000001"
+    assert Box.objects.get().received_at is not None
+
+
+def test_receive_prefers_exact_legacy_code(user):
+    """A lower-case code left by the migration next to its upper-case twin still scans."""
+    item = shipment_create(boxes=2, code_prefix="RC")
+    Box.objects.filter(po_item=item, sequence=2).update(code="rc000001")
+
+    exact = box_receive(code="rc000001", user=user, actor_label="warehouse")
+    upper = box_receive(code="RC000001", user=user, actor_label="warehouse")
+
+    assert exact.outcome == "received"
+    assert exact.box.sequence == 2
+    assert upper.outcome == "received"
+    assert upper.box.sequence == 1
 
 
 def test_receive_unknown_code(user):

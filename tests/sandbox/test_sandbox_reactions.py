@@ -237,3 +237,27 @@ def test_order_endpoint_portal_error_502(farm: SandboxFarm, fake_portal: FakePor
     answer = requests.post(f"{farm.url}/order", json={"customerCode": "ZZZ"}, timeout=10)
     assert answer.status_code == 502
     assert "customer ZZZ not found" in answer.json()["error"]
+
+
+def test_conflict_retries_lines_and_never_reorders(
+    farm: SandboxFarm, fake_portal: FakePortal
+) -> None:
+    def answer(call: PortalCall) -> tuple[int, dict]:
+        ids = [item["prebookItemId"] for item in call.body["purchaseOrderItems"]]
+        if 801 in ids:
+            return 409, {"status": 0, "message": "prebook line 801 is already on PO P1"}
+        return 200, {"status": 1, "message": "OK", "purchaseOrderId": 5,
+                     "purchaseOrderNumber": "P2",
+                     "poItems": [{"poItemId": 9100, "prebookItemId": 802, "status": 1}]}
+
+    fake_portal.answers["purchase.order.create"] = answer
+    send_push(farm, envelope("prebook.created", prebook(item_ids=(801, 802))))
+    assert farm.wait_idle(5)
+    send_push(farm, envelope("prebook.changed", prebook(item_ids=(801, 802))))
+    assert farm.wait_idle(5)
+
+    sent = [
+        [item["prebookItemId"] for item in call.body["purchaseOrderItems"]]
+        for call in fake_portal.calls_to("purchase.order.create")
+    ]
+    assert sent == [[801, 802], [801], [802]]

@@ -2,7 +2,7 @@
 
 schemathesis builds requests from the OpenAPI schema (valid and edge-case values) and sends
 them in-process through the WSGI application, with a live vendor token injected. A call
-the portal rejects must answer Komet's envelope with status 0 and leave every order table
+the portal rejects must return Komet's envelope with status 0 and leave every order table
 as it was. `SCHEMA_MAX_EXAMPLES` (default 10) bounds the cases per method.
 """
 
@@ -74,7 +74,7 @@ def test_api_schema(case, company_token):
     CASES["run"] += 1
     assert response.status_code < 500, response.text[:500]
     if case.method.upper() in ("OPTIONS", "HEAD"):
-        # DRF answers OPTIONS with the view's metadata, outside Komet's envelope.
+        # DRF returns the view's metadata for OPTIONS, outside Komet's envelope.
         return
     body = response.json()
     assert str(body.get("status")) in {"0", "1"}, body

@@ -1,0 +1,61 @@
+"""Bodies built to crash a JSON parser get status 0 and HTTP 400, and write nothing."""
+
+import json
+
+import pytest
+
+from orders.models import Prebook
+from sync.models import Exchange, ExchangeState
+
+pytestmark = pytest.mark.django_db
+
+
+def post_raw(vendor_api, body: str):
+    return vendor_api.client.post(
+        "/api/prebook.create", data=body, content_type="application/json"
+    )
+
+
+def test_deeply_nested_body_rejected(vendor_api):
+    depth = 5000
+    body = (
+        '{"authenticationToken": "%s", "x": ' % vendor_api.token + "[" * depth + "]" * depth + "}"
+    )
+
+    response = post_raw(vendor_api, body)
+
+    assert response.status_code == 400
+    assert response.json()["status"] == 0
+    assert "nest deeper than 32 levels" in response.json()["message"]
+    assert Prebook.objects.count() == 0
+
+
+def test_moderately_nested_body_rejected_before_validation(vendor_api):
+    nested: object = "leaf"
+    for _ in range(40):
+        nested = [nested]
+    body = json.dumps({"authenticationToken": vendor_api.token, "prebookItems": nested})
+
+    response = post_raw(vendor_api, body)
+
+    assert response.status_code == 400
+    assert response.json()["message"] == (
+        "Request body: arrays and objects may nest at most 32 levels."
+    )
+    assert Exchange.objects.get().state == ExchangeState.REJECTED
+
+
+def test_quota_answer_says_when_to_retry(farm):
+    from tests.api.conftest import ApiClient
+    from tokens.services import api_token_issue
+
+    issued = api_token_issue(
+        token_type="vendor", description="q", methods=["carrier.list"], vendor=farm, daily_quota=1
+    )
+    client = ApiClient(issued.plaintext)
+    assert client.get("carrier.list").status_code == 200
+
+    refused = client.get("carrier.list")
+
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 86400
