@@ -67,6 +67,7 @@ class Drill:
         self.open_prebooks: list[tuple[dict, dict]] = []
         self.documents: list[tuple[int, str]] = []
         self.serial = 0
+        self.unsent = 0
         self.workers = [threading.Thread(target=self._work, daemon=True) for _ in range(threads)]
 
     def start(self) -> None:
@@ -138,7 +139,11 @@ class Drill:
             self._record(method, status, answer, seconds)
 
     def run(self, *, rate: float, duration: float) -> tuple[int, float, int]:
-        """Schedule calls at `rate` per second; return (scheduled, seconds, max backlog)."""
+        """Schedule calls at `rate` per second; return (scheduled, seconds, max backlog).
+
+        Calls the client threads have not started when `duration` ends are dropped and
+        counted in `unsent`, so a portal slower than `rate` does not stretch the run.
+        """
         interval = 1.0 / rate
         start = time.monotonic()
         scheduled = 0
@@ -149,6 +154,13 @@ class Drill:
             max_backlog = max(max_backlog, self.jobs.qsize())
             next_at = start + scheduled * interval
             time.sleep(max(0.0, next_at - time.monotonic()))
+        # Calls still queued when the time is up were never sent: count them, drop them.
+        while True:
+            try:
+                self.jobs.get_nowait()
+            except queue.Empty:
+                break
+            self.unsent += 1
         for _ in self.workers:
             self.jobs.put(None)
         for worker in self.workers:
@@ -189,7 +201,8 @@ def main() -> None:
 
     answered = sum(len(values) for values in drill.latencies.values())
     print(f"scheduled {scheduled} calls in {elapsed:.0f} s ({scheduled / elapsed:.1f}/s); "
-          f"answered {answered}; max queue backlog {backlog}")
+          f"answered {answered} ({answered / elapsed:.1f}/s); not sent when the time was up "
+          f"{drill.unsent}; max queue backlog {backlog}")
     print(f"errors: {sum(drill.errors.values())} {dict(drill.errors)}")
     for example in drill.error_examples:
         print(f"  {example}")

@@ -42,6 +42,7 @@ class LabelBatchAdmin(admin.ModelAdmin):
         "file",
         "requested_by",
         "error",
+        "skipped_box_codes",
         "started_at",
         "finished_at",
     )

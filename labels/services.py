@@ -235,11 +235,11 @@ def label_data_for_boxes(boxes: QuerySet[Box]) -> list[LabelData]:
 
 def skipped_codes_message(codes: Sequence[str]) -> str:
     """Describe skipped boxes for a person, showing each code with escapes (at most 20)."""
-    shown = ", ".join(repr(code) for code in codes[:20])
+    listed = ", ".join(repr(code) for code in codes[:20])
     more = f" and {len(codes) - 20} more" if len(codes) > 20 else ""
     return (
         f"{len(codes)} box label(s) were left out because their box code cannot be "
-        f"printed as a barcode: {shown}{more}. Change these codes with box.code.change "
+        f"printed as a barcode: {listed}{more}. Change these codes with box.code.change "
         "and download their labels again."
     )
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from tokens.methods import AXERRIO_METHODS, all_method_names, token_types_for
 from tokens.models import ApiToken
-from tokens.services import networks_parse
+from tokens.services import TokenInputError, networks_parse, token_daily_quota_clean
 
 PRESET_NONE = ""
 PRESET_AXERRIO = "axerrio"
@@ -49,7 +49,20 @@ class ApiTokenNetworksMixin:
         return expires_at
 
 
-class ApiTokenCreateForm(ApiTokenNetworksMixin, forms.ModelForm):
+class DailyQuotaMixin:
+    """The daily quota rule of `tokens.services`, shared by the add and change forms."""
+
+    def clean_daily_quota(self) -> int:
+        quota = self.cleaned_data.get("daily_quota")
+        if quota is None or quota < 1:
+            raise forms.ValidationError("The daily quota must be at least 1 request.")
+        try:
+            return token_daily_quota_clean(quota)
+        except TokenInputError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+class ApiTokenCreateForm(DailyQuotaMixin, ApiTokenNetworksMixin, forms.ModelForm):
     preset = forms.ChoiceField(
         required=False,
         choices=[
@@ -118,20 +131,10 @@ class ApiTokenCreateForm(ApiTokenNetworksMixin, forms.ModelForm):
                 )
         return cleaned
 
-    def clean_daily_quota(self) -> int:
-        quota = self.cleaned_data.get("daily_quota")
-        if quota is None or quota < 1:
-            raise forms.ValidationError("The daily quota must be at least 1 request.")
-        return quota
 
 
-class ApiTokenChangeForm(ApiTokenNetworksMixin, forms.ModelForm):
+class ApiTokenChangeForm(DailyQuotaMixin, ApiTokenNetworksMixin, forms.ModelForm):
     class Meta:
         model = ApiToken
         fields = ["description", "expires_at", "daily_quota", "allowed_networks"]
 
-    def clean_daily_quota(self) -> int:
-        quota = self.cleaned_data.get("daily_quota")
-        if quota is None or quota < 1:
-            raise forms.ValidationError("The daily quota must be at least 1 request.")
-        return quota

@@ -52,8 +52,8 @@ def cut_field_text(text: str, max_chars: int) -> str:
     """Cut cleaned text to ``max_chars`` characters, ending it with TRUNCATION_MARKER if cut."""
     if len(text) <= max_chars:
         return text
-    kept = text[: max(max_chars - len(TRUNCATION_MARKER), 0)].rstrip()
-    return (kept + TRUNCATION_MARKER)[:max_chars]
+    start = text[: max(max_chars - len(TRUNCATION_MARKER), 0)].rstrip()
+    return (start + TRUNCATION_MARKER)[:max_chars]
 
 
 def encode_field_text(text: str) -> str:
@@ -107,7 +107,7 @@ def _font_command(height: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _TextSlot:
-    """How one text field of a compiled template picks its font and cuts its value.
+    """Font and length limits of one text field in a compiled template.
 
     Heights are in dots. ``max_chars`` is None for generated values, which are never
     shrunk or cut.

@@ -26,11 +26,11 @@ logger = logging.getLogger(__name__)
 BOX_CODE_MAX_LENGTH = 20
 
 # Lower-case ASCII letters to upper case. Other characters are left alone, so that "ß"
-# does not become the valid "SS" before box_code_error sees it.
+# does not become the valid "SS" before box_code_error checks it.
 _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
-# "^" and "~" start ZPL commands, so a code containing them would need escaping on
-# every label printer and scanner setup.
+# "^" and "~" start ZPL commands. The portal's own ZPL escapes them, but ZPL that other
+# label software builds from a box code may not.
 _BOX_CODE_FORBIDDEN = frozenset("^~")
 
 
@@ -51,11 +51,11 @@ def box_code_error(code: str) -> str | None:
     """
     if not code or len(code) > BOX_CODE_MAX_LENGTH:
         return f"must be 1 to {BOX_CODE_MAX_LENGTH} characters long"
-    bad = [char for char in code if not ("!" <= char <= "~") or char in _BOX_CODE_FORBIDDEN]
-    if bad:
-        shown = ", ".join(repr(char) for char in dict.fromkeys(bad))
+    invalid = [char for char in code if not "!" <= char <= "~" or char in _BOX_CODE_FORBIDDEN]
+    if invalid:
+        listed = ", ".join(repr(char) for char in dict.fromkeys(invalid))
         return (
-            f"invalid character(s) {shown}: only printable ASCII without spaces, ^ or ~ is allowed"
+            f"invalid character(s) {listed}: only printable ASCII without spaces, ^ or ~ is allowed"
         )
     return None
 

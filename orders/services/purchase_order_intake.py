@@ -97,7 +97,7 @@ def _boxes_already_ordered(prebook_item_ids: set[int]) -> dict[int, tuple[int, l
 def _check_not_over_ordered(
     lines: list[dict[str, Any]], prebook_items: dict[int, PrebookItem]
 ) -> None:
-    """Refuse a request that lists a prebook line twice or orders more boxes than it has left.
+    """Raise IntakeError when a request lists a prebook line twice or orders boxes it lacks.
 
     Without this check a farm that retries, or polls again after a restart, would order
     the same prebook line once more, and the extra PO could even be approved automatically.

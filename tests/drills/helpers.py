@@ -2,7 +2,7 @@
 
 Each drill sends real traffic over HTTP to a portal on 127.0.0.1 while a fault is
 injected, then counts what was sent, received, retried and lost. Writes carry an
-`Idempotency-Key` header, so a client may retry a call whose answer it never saw
+`Idempotency-Key` header, so a client may retry a call whose response it never received
 without creating a second prebook.
 """
 
@@ -19,7 +19,7 @@ import requests
 
 from sandbox.axerrio.catalogue import KNOWN_PRODUCTS
 
-# Answers a client may retry: no answer at all, or a server-side failure.
+# HTTP statuses a client may retry: 0 (no response at all) or a server-side failure.
 RETRYABLE_HTTP = {0, 500, 502, 503, 504}
 
 
@@ -72,7 +72,7 @@ def order_lines(count: int) -> list[dict]:
 
 
 def error_label(status: int, body: dict) -> str:
-    """Describe a failed answer: its HTTP status and whether it was Komet's envelope."""
+    """Describe a failed response: its HTTP status and whether it was Komet's envelope."""
     if status == 0:
         return "no answer (connection error)"
     shape = "envelope status 0" if str(body.get("status")) == "0" else "not an envelope"

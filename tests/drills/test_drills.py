@@ -37,8 +37,8 @@ PUSH_TIMEOUT = 45
 def terminate_portal_connections(*, keep_pid: int) -> int:
     """Terminate the portal's connections to the test database, as a PostgreSQL restart does.
 
-    Runs on a connection of its own, because the fault is injected from another thread;
-    the test's own connection (`keep_pid`) is spared so the test can count afterwards.
+    The fault runs in another thread, so it uses a connection of its own. The test's own
+    connection (`keep_pid`) is spared so the test can count rows afterwards.
     """
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)

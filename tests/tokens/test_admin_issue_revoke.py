@@ -151,11 +151,6 @@ def test_add_form_rejects(admin_client_, vendor, overrides, field, message):
     assert not ApiToken.objects.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="ApiTokenCreateForm checks only the minimum quota; the service raises above 1,000,000",
-)
 def test_add_form_rejects_quota_above_maximum(admin_client_, vendor):
     response = admin_client_.post(reverse(ADD_URL), _add_form(vendor, daily_quota="1000001"))
 
