@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    transaction,
+)
 from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -44,6 +51,13 @@ from tokens.models import ApiToken
 from tokens.services import TokenError, api_token_authenticate, api_token_count_request
 
 logger = logging.getLogger(__name__)
+
+DATABASE_UNAVAILABLE = ApiError(
+    "The portal's database is unavailable; nothing was written. Send the request again in "
+    "a few seconds (with the same Idempotency-Key, if you use one).",
+    http_status=503,
+    retry_after=5,
+)
 
 TOKEN_FIELD = "authenticationToken"
 # Komet's bodies nest three levels (prebook → items → breakdowns); anything far deeper is
@@ -165,7 +179,7 @@ class KometMethod(APIView):
     def _read_input(self, request: Request, verb: str) -> dict[str, Any]:
         length = request.META.get("CONTENT_LENGTH") or "0"
         limit = settings.API_MAX_BODY_BYTES
-        if not length.isdigit() or int(length) > limit:
+        if not (length.isascii() and length.isdigit()) or int(length) > limit:
             raise PayloadTooLarge(f"Request body is larger than the {limit // 1024} KB limit.")
         body = request._request.body
         if len(body) > limit:
@@ -247,6 +261,18 @@ class KometMethod(APIView):
         except ApiError as error:
             response = error_response(error)
             self._record(call, data, request, response, ExchangeState.REJECTED)
+        except (OperationalError, InterfaceError) as error:
+            # The database went away mid-request (restart, failover, dropped connection).
+            # The transaction was rolled back, so the caller may safely send it again.
+            logger.warning("API %s: database unavailable: %s", self.name, error)
+            close_old_connections()
+            response = error_response(DATABASE_UNAVAILABLE)
+            try:
+                self._record(call, data, request, response, ExchangeState.REJECTED)
+            except DatabaseError as record_error:
+                logger.error(
+                    "API %s: could not record the rejected call: %s", self.name, record_error
+                )
         return response
 
     def _run(self, call: ApiCall, data: dict[str, Any], request: Request) -> Response:

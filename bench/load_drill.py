@@ -5,8 +5,8 @@ Usage:
         [--sample-every 10]
 
 Builds the `portal_bench_load` database and starts gunicorn and one Celery worker on
-127.0.0.1. A scheduler starts one call every 1/`--rate` seconds (open loop: a slow answer
-does not slow the schedule) on a pool of `--threads` threads, for `--duration` seconds.
+127.0.0.1. A scheduler starts one call every 1/`--rate` seconds (open loop: a slow
+response does not slow the schedule) on a pool of `--threads` threads, for `--duration` seconds.
 The mix, per 20 calls: 4 prebook.create of 2 lines, 4 purchase.order.create linking
 them, 4 purchase.order.list by number, 4 prebook.details.list by prebook, 2
 carrier.list and 2 boxtype.list.

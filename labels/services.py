@@ -105,7 +105,7 @@ class LabelOptions:
             raise LabelError(f"Invalid stock {stock!r}: expected one of {', '.join(STOCKS)}.")
         if size not in ZPL_SIZES:
             raise LabelError(f"Invalid size {size!r}: expected one of {', '.join(ZPL_SIZES)}.")
-        if not dpi_text.isdigit() or int(dpi_text) not in ZPL_DPIS:
+        if not (dpi_text.isascii() and dpi_text.isdigit()) or int(dpi_text) not in ZPL_DPIS:
             accepted = ", ".join(str(dpi) for dpi in ZPL_DPIS)
             raise LabelError(f"Invalid dpi {dpi_text!r}: expected one of {accepted}.")
         return cls(format=output_format, stock=stock, size=size, dpi=int(dpi_text))

@@ -149,7 +149,7 @@ def parse_box_ids(values: list[str]) -> list[int]:
             part = part.strip()
             if not part:
                 continue
-            if not part.isdigit():
+            if not (part.isascii() and part.isdigit()):
                 raise ValueError(f"Invalid box id {part[:20]!r}: expected a whole number.")
             box_ids.append(int(part))
     if not box_ids:

@@ -41,6 +41,6 @@ def awb_error(value: str) -> str:
 def awb_format(value: str) -> str:
     """Return an AWB as 3-4-4 digits ("369-1234-5675"), or `value` unchanged if not 11 digits."""
     digits = awb_normalize(value)
-    if len(digits) != AWB_LENGTH or not digits.isdigit():
+    if len(digits) != AWB_LENGTH or not (digits.isascii() and digits.isdigit()):
         return value
     return f"{digits[:3]}-{digits[3:7]}-{digits[7:]}"

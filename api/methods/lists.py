@@ -406,7 +406,8 @@ def _po_line_filters(data: dict[str, Any]) -> Q:
 
 def _int_or_none(text: str) -> int | None:
     text = text.strip()
-    if not text.isdigit() or len(text) > 18:
+    # isdigit() alone accepts digits such as "²" that int() rejects.
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         return None
     return int(text)
 

@@ -156,7 +156,8 @@ def _check_codes(item: PurchaseOrderItem, codes: list[str], *, field_prefix: str
 def _check_lot(lot_number: str) -> None:
     if len(lot_number) > 20:
         raise ShipmentError("lotNumber: must be at most 20 characters.")
-    if lot_number.isdigit() and LOT_RANGE[0] <= int(lot_number) <= LOT_RANGE[1]:
+    numeric = lot_number.isascii() and lot_number.isdigit()
+    if numeric and LOT_RANGE[0] <= int(lot_number) <= LOT_RANGE[1]:
         raise ShipmentError(
             f"lotNumber {lot_number!r}: numbers {LOT_RANGE[0]}-{LOT_RANGE[1]} are the portal's "
             "own lot numbers; send a number outside that range, or none to get one."

@@ -62,8 +62,11 @@ def _prebook_items_for(vendor: Vendor, requested: dict[str, int]) -> dict[int, P
     if not requested:
         return {}
     # Locked, so two requests cannot both order the last boxes of one prebook line.
+    # The related rows are read with the line because the PO line copies them.
     found = (
-        PrebookItem.objects.select_related("prebook")
+        PrebookItem.objects.select_related(
+            "prebook", "product", "vendor_product", "box_type", "vendor_box_type"
+        )
         .select_for_update(of=("self",))
         .in_bulk(set(requested.values()))
     )
@@ -243,7 +246,11 @@ def purchase_order_intake(
         item = _po_item_from_line(po=po, line=line, linked=linked, path=path)
         if not product_ref.is_empty:
             product = resolver.get(product_ref)
-            item.product, item.vendor_product = product.record, product.farm_code
+            # A line linked to a prebook line with a known product keeps that product when
+            # the farm's own code for it is not mapped yet: the link says what it is.
+            if product.record is not None or linked is None or linked.product_id is None:
+                item.product = product.record
+            item.vendor_product = product.farm_code
         if not box_ref.is_empty:
             box_type = resolver.get(box_ref)
             item.box_type, item.vendor_box_type = box_type.record, box_type.farm_code

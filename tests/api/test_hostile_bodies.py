@@ -59,3 +59,50 @@ def test_quota_answer_says_when_to_retry(farm):
 
     assert refused.status_code == 429
     assert 0 < int(refused["Retry-After"]) <= 86400
+
+
+def test_lost_database_answers_503_envelope(vendor_api, monkeypatch):
+    from django.db import OperationalError
+
+    from api.base import KometMethod
+
+    def drop_connection(self, call, data, request):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(KometMethod, "_run", drop_connection)
+
+    response = vendor_api.get("carrier.list")
+
+    assert response.status_code == 503
+    assert response.json()["status"] == 0
+    assert "database is unavailable" in response.json()["message"]
+    assert response["Retry-After"] == "5"
+
+
+@pytest.mark.parametrize(
+    ("method", "params"),
+    [
+        ("purchase.order.list", {"date": "2026-12-10", "prebook": "²"}),
+        ("purchase.order.list", {"date": "2026-12-10", "purchaseOrderItemIds": "1,²"}),
+    ],
+)
+def test_unicode_digits_rejected_not_crashing(vendor_api, method, params):
+    response = vendor_api.get(method, **params)
+
+    assert response.status_code == 400
+    assert response.json()["status"] == 0
+
+
+def test_unicode_digit_lot_number_is_not_a_crash():
+    from orders.services.boxes import _check_lot
+
+    _check_lot("²³")  # Not ASCII digits, so not in the portal's own range: accepted as text.
+
+
+def test_unicode_digit_content_length_rejected(vendor_api):
+    response = vendor_api.client.post(
+        "/api/prebook.create", data="{}", content_type="application/json", CONTENT_LENGTH="²"
+    )
+
+    assert response.status_code == 413
+    assert response.json()["status"] == 0

@@ -127,3 +127,16 @@ def test_prebook_vendor_ship_date_after_truck_date_rejected(vendor_api, catalogu
 
     assert response.status_code == 400
     assert response.json()["message"].startswith("prebookItems[0].vendorShipDate: the farm ships")
+
+
+def test_linked_line_keeps_known_product_despite_new_farm_code(vendor_api, portal_line):
+    response = order(
+        vendor_api,
+        {"prebookItemId": portal_line.pk, "productCode": "FARM-NEW-CODE-77"},
+    )
+
+    assert response.status_code == 200
+    item = PurchaseOrderItem.objects.get(prebook_item=portal_line)
+    assert item.product_id == portal_line.product_id
+    assert item.hold_reason == ""
+    assert item.vendor_product.code == "FARM-NEW-CODE-77"

@@ -13,7 +13,8 @@ from tests.factories import PrebookFactory, PrebookItemFactory
 
 pytestmark = pytest.mark.django_db
 
-SHIP = "2026-12-20"
+# A ship date inside the window the API accepts (yesterday to a year ahead).
+SHIP = (datetime.date.today() + datetime.timedelta(days=16)).isoformat()
 
 
 def _mapped_products(farm, count):
@@ -115,3 +116,30 @@ def test_purchase_order_list_queries_fixed(vendor_api, catalogue, farm):
     big, data = _list_queries(vendor_api, big_day)
     assert sum(len(po["details"]) for po in data["purchaseOrders"]) == 5000
     assert big == small
+
+
+def _purchase_order_queries(api, farm, catalogue, lines):
+    prebook = PrebookFactory(customer=catalogue["customer"], carrier=catalogue["carrier"])
+    items = [
+        PrebookItemFactory(
+            prebook=prebook, vendor=farm, product=catalogue["product"],
+            box_type=catalogue["box_type"],
+        )
+        for _ in range(lines)
+    ]
+    body = {
+        "shipDate": SHIP,
+        "carrierCode": "FF",
+        "purchaseOrderItems": [{"prebookItemId": item.pk} for item in items],
+    }
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post("purchase.order.create", body)
+    assert response.json()["status"] == 1, response.json()
+    return len(queries.captured_queries)
+
+
+def test_purchase_order_create_queries_flat(vendor_api, catalogue, farm):
+    _purchase_order_queries(vendor_api, farm, catalogue, 1)  # warms the counters
+    one = _purchase_order_queries(vendor_api, farm, catalogue, 1)
+    twenty = _purchase_order_queries(vendor_api, farm, catalogue, 20)
+    assert twenty == one
