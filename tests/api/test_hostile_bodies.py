@@ -18,9 +18,8 @@ def post_raw(vendor_api, body: str):
 
 def test_deeply_nested_body_rejected(vendor_api):
     depth = 5000
-    body = (
-        '{"authenticationToken": "%s", "x": ' % vendor_api.token + "[" * depth + "]" * depth + "}"
-    )
+    head = json.dumps({"authenticationToken": vendor_api.token})[:-1]
+    body = head + ', "x": ' + "[" * depth + "]" * depth + "}"
 
     response = post_raw(vendor_api, body)
 
