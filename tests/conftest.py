@@ -222,3 +222,45 @@ class SandboxProcess:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+@pytest.fixture
+def demo_sandbox_farm(live_server, celery_worker_process, request) -> Iterator[SandboxProcess]:
+    """The demo catalogue, the farm ROSA pointed at a sandbox farm process, and its token.
+
+    `demo_sandbox_farm.client` places the farm's orders over the vendor API.
+    """
+    from catalog.models import Vendor
+    from demo.seed import DEMO_CUSTOMER, DEMO_VENDOR, load_catalog, premap_farm_products
+    from sandbox.axerrio.farm import SandboxFarm
+    from tokens.models import ApiToken
+    from tokens.services import api_token_issue, resolve_methods
+
+    load_catalog()
+    port = free_port()
+    vendor = Vendor.objects.get(code=DEMO_VENDOR)
+    vendor.is_axerrio = True
+    vendor.push_url = f"http://127.0.0.1:{port}/axerrio/push"
+    vendor.signing_secret = "test-sandbox-signing-secret-0123456789"
+    vendor.save()
+    premap_farm_products(vendor)
+    issued = api_token_issue(
+        token_type=ApiToken.TokenType.VENDOR,
+        vendor=vendor,
+        description="sandbox farm under test",
+        methods=resolve_methods("axerrio"),
+    )
+    sandbox = SandboxProcess(
+        port=port,
+        portal_url=live_server.url,
+        token=issued.plaintext,
+        secret=vendor.signing_secret,
+        customer=DEMO_CUSTOMER,
+        log_path=ARTIFACTS / "logs" / f"sandbox-{request.node.name[:60]}.log",
+    )
+    sandbox.start()
+    sandbox.client = SandboxFarm(
+        live_server.url, issued.plaintext, "unused", customer_code=DEMO_CUSTOMER
+    )
+    yield sandbox
+    sandbox.stop()

@@ -20,13 +20,8 @@ from django.contrib.auth import get_user_model
 
 from accounts.roles import PROCUREMENT, WAREHOUSE
 from accounts.services import role_user_create
-from catalog.models import Vendor
 from core.badges import COLOURS
-from demo.seed import DEMO_CUSTOMER, DEMO_VENDOR, load_catalog, premap_farm_products
-from sandbox.axerrio.farm import SandboxFarm
-from tests.conftest import ARTIFACTS, ROOT, SandboxProcess, free_port
-from tokens.models import ApiToken
-from tokens.services import api_token_issue, resolve_methods
+from tests.conftest import ARTIFACTS, ROOT, SandboxProcess
 
 # Playwright's sync API runs an event loop in the test thread, so Django's async-safety
 # check would reject every ORM call the test makes after the browser starts.
@@ -203,39 +198,9 @@ def admin_user(people):
 
 
 @pytest.fixture
-def sandbox_farm(live_server, celery_worker_process, request) -> Iterator[SandboxProcess]:
-    """The demo catalogue, the farm ROSA pointed at a sandbox farm process, and its token.
-
-    `sandbox_farm.client` places the farm's orders over the vendor API.
-    """
-    load_catalog()
-    port = free_port()
-    vendor = Vendor.objects.get(code=DEMO_VENDOR)
-    vendor.is_axerrio = True
-    vendor.push_url = f"http://127.0.0.1:{port}/axerrio/push"
-    vendor.signing_secret = "browser-signing-secret-0123456789"
-    vendor.save()
-    premap_farm_products(vendor)
-    issued = api_token_issue(
-        token_type=ApiToken.TokenType.VENDOR,
-        vendor=vendor,
-        description="browser journeys sandbox farm",
-        methods=resolve_methods("axerrio"),
-    )
-    sandbox = SandboxProcess(
-        port=port,
-        portal_url=live_server.url,
-        token=issued.plaintext,
-        secret=vendor.signing_secret,
-        customer=DEMO_CUSTOMER,
-        log_path=ARTIFACTS / "logs" / f"sandbox-{request.node.name[:60]}.log",
-    )
-    sandbox.start()
-    sandbox.client = SandboxFarm(
-        live_server.url, issued.plaintext, "unused", customer_code=DEMO_CUSTOMER
-    )
-    yield sandbox
-    sandbox.stop()
+def sandbox_farm(demo_sandbox_farm) -> SandboxProcess:
+    """The shared demo farm set-up (`tests/conftest.py`) under the journeys' name."""
+    return demo_sandbox_farm
 
 
 def pushes_of(sandbox: SandboxProcess, event_type: str, number: str) -> list[dict]:

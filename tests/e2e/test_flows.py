@@ -8,20 +8,16 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import BoxType, Carrier, Customer, Product, Vendor
-from demo.seed import CATALOG_FILE, DEMO_CUSTOMER, DEMO_VENDOR, premap_farm_products
+from demo.seed import DEMO_CUSTOMER, DEMO_VENDOR
 from mapping.models import HoldReason, VendorProduct
 from orders.models import Box, Prebook, PrebookItem, PurchaseOrder, PurchaseOrderItem, UnitType
 from orders.services.purchase_orders import TransitionError, purchase_order_approve
 from sandbox.axerrio.awb import awb_is_valid
-from sandbox.axerrio.farm import SandboxFarm
-from tests.conftest import ARTIFACTS, SandboxProcess, free_port, wait_until
-from tokens.models import ApiToken
-from tokens.services import api_token_issue, resolve_methods
+from tests.conftest import SandboxProcess, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -29,36 +25,9 @@ FLOW_TIMEOUT = 60
 
 
 @pytest.fixture
-def farm(live_server, celery_worker_process, request):
-    """The demo catalogue, the farm ROSA pointed at a sandbox farm process, and its token."""
-    call_command("import_catalog", str(CATALOG_FILE), verbosity=0)
-    port = free_port()
-    vendor = Vendor.objects.get(code=DEMO_VENDOR)
-    vendor.is_axerrio = True
-    vendor.push_url = f"http://127.0.0.1:{port}/axerrio/push"
-    vendor.signing_secret = "e2e-signing-secret-0123456789"
-    vendor.save()
-    premap_farm_products(vendor)
-    issued = api_token_issue(
-        token_type=ApiToken.TokenType.VENDOR,
-        vendor=vendor,
-        description="e2e sandbox farm",
-        methods=resolve_methods("axerrio"),
-    )
-    sandbox = SandboxProcess(
-        port=port,
-        portal_url=live_server.url,
-        token=issued.plaintext,
-        secret=vendor.signing_secret,
-        customer=DEMO_CUSTOMER,
-        log_path=ARTIFACTS / "logs" / f"sandbox-{request.node.name[:60]}.log",
-    )
-    sandbox.start()
-    sandbox.client = SandboxFarm(
-        live_server.url, issued.plaintext, "unused", customer_code=DEMO_CUSTOMER
-    )
-    yield sandbox
-    sandbox.stop()
+def farm(demo_sandbox_farm):
+    """The shared demo farm set-up (`tests/conftest.py`): ROSA, its token and the sandbox."""
+    return demo_sandbox_farm
 
 
 @pytest.fixture
