@@ -1,16 +1,18 @@
 """Komet payload builders: the JSON shapes of `purchase.order.list` and `prebook.details.list`.
 
 Pushes to farms carry exactly these payloads, so a farm that polls and a farm that
-receives pushes see the same data. The builders read only related objects loaded by
-`purchase_order_queryset()` and `prebook_queryset()`, so a list of any size costs a fixed
-number of queries. Called on a bare instance they still work, at a few queries each.
+receives pushes see the same data: `purchase_order_payload()` and `prebook_payload()` run
+the list builders on one document. The builders read plain `.values()` rows (documents,
+lines with the columns of their related rows joined in, boxes, breakdowns) and join them
+in Python, so a list of any size costs four queries and builds no model instances.
 """
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from catalog.models import Vendor
 from orders.models import (
@@ -18,6 +20,7 @@ from orders.models import (
     Prebook,
     PrebookBreakdown,
     PrebookItem,
+    PriceMath,
     PurchaseOrder,
     PurchaseOrderBreakdown,
     PurchaseOrderItem,
@@ -25,6 +28,23 @@ from orders.models import (
 
 DATE_FORMAT = "%Y-%m-%d"
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+ZERO = Decimal("0")
+
+Row = Mapping[str, Any]
+
+# The columns `_product_fields` reads, on an order line or a breakdown.
+PRODUCT_COLUMNS = (
+    "product_id",
+    "product__legacy_code",
+    "product__description",
+    "vendor_product_id",
+    "vendor_product__code",
+    "vendor_product__description",
+)
+# The columns `_box_type_code` reads, on an order line.
+BOX_TYPE_COLUMNS = ("box_type_id", "box_type__code", "vendor_box_type_id", "vendor_box_type__code")
+# The columns `units_per_box` reads, on an order line.
+UNIT_COLUMNS = ("unit_type", "boxes", "bunches", "stems_per_bunch")
 
 
 def _number(value: Decimal | int | None) -> float | int | None:
@@ -45,277 +65,427 @@ def _datetime(value) -> str | None:
     return value.strftime(DATETIME_FORMAT) if value else None
 
 
-def _product_fields(line: Any) -> dict[str, Any]:
-    """Return productId/productCode/productDescription for an order line or breakdown.
+def _display(choices: list[tuple[Any, str]]) -> Callable[[Any], str]:
+    """Return a lookup from stored value to label that falls back to the value, as Django's
+    `get_FOO_display()` does."""
+    labels = {value: str(label) for value, label in choices}
+    return lambda value: labels.get(value, value)
+
+
+def _product_fields(row: Row) -> dict[str, Any]:
+    """Return productId/productCode/productDescription for an order line or breakdown row.
 
     A line received with a farm code shows the farm's code and description, so the farm
     recognises its own product. Lines entered in the portal show the catalogue code
     (`legacyCode`).
     """
-    product = line.product
-    farm_code = line.vendor_product
-    if farm_code is not None:
-        code = farm_code.code
-        description = farm_code.description or (product.description if product else farm_code.code)
-    elif product is not None:
-        code, description = product.legacy_code, product.description
+    product_id = row["product_id"]
+    if row["vendor_product_id"] is not None:
+        code = row["vendor_product__code"]
+        description = row["vendor_product__description"] or (
+            row["product__description"] if product_id is not None else code
+        )
+    elif product_id is not None:
+        code, description = row["product__legacy_code"], row["product__description"]
     else:
         code, description = "", ""
-    return {
-        "productId": product.pk if product else None,
-        "productCode": code,
-        "productDescription": description,
-    }
+    return {"productId": product_id, "productCode": code, "productDescription": description}
 
 
-def _box_type_code(line: PrebookItem | PurchaseOrderItem) -> str:
-    if line.box_type is not None:
-        return line.box_type.code
-    if line.vendor_box_type is not None:
-        return line.vendor_box_type.code
+def _box_type_code(row: Row) -> str:
+    if row["box_type_id"] is not None:
+        return row["box_type__code"]
+    if row["vendor_box_type_id"] is not None:
+        return row["vendor_box_type__code"]
     return ""
+
+
+def _units_per_box(row: Row) -> int:
+    return PriceMath.units_per_box(row["unit_type"], row["bunches"], row["stems_per_bunch"])
+
+
+def _group(rows: QuerySet, key: str) -> dict[int, list[dict[str, Any]]]:
+    """Return the rows grouped by the `key` column, in query order within each group."""
+    groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[row[key]].append(row)
+    return groups
 
 
 # --- purchase.order.list -------------------------------------------------------------------
 
+PO_COLUMNS = (
+    "id",
+    "number",
+    "vendor_id",
+    "vendor__name",
+    "vendor__port_origin",
+    "ship_date",
+    "status",
+    "carrier_id",
+    "carrier__name",
+    "comments",
+    "created_at",
+    "updated_at",
+)
+PO_LINE_COLUMNS = (
+    "id",
+    "purchase_order_id",
+    "prebook_item_id",
+    "prebook_item__prebook__number",
+    "prebook_item__prebook__truck_date",
+    "prebook_item__prebook__customer_id",
+    "prebook_item__prebook__customer__name",
+    "prebook_item__prebook__carrier_id",
+    "prebook_item__prebook__carrier__name",
+    *PRODUCT_COLUMNS,
+    *BOX_TYPE_COLUMNS,
+    *UNIT_COLUMNS,
+    "cost",
+    "mark_code",
+    "notes",
+    "status",
+    "hold_reason",
+    "split_from_id",
+)
+BOX_COLUMNS = ("po_item_id", "code", "lot_number", "awb", "house_awb", "received_at")
+PO_BREAKDOWN_COLUMNS = (
+    "po_item_id",
+    *PRODUCT_COLUMNS,
+    "prebook_item_id",
+    "bunches",
+    "stems_per_bunch",
+    "cost",
+)
+_po_line_status = _display(PurchaseOrderItem.Status.choices)
 
-def purchase_order_queryset(*, lines: Q | None = None) -> QuerySet[PurchaseOrder]:
-    """Return POs with every relation `purchase_order_payload` reads, loaded in bulk.
 
-    Products, box types and prebook lines are prefetched rather than joined: many PO
-    lines share them, and a prefetch builds each shared row once instead of once per line.
-    `lines`, a filter on PurchaseOrderItem, limits the lines loaded (and so the PO's
-    `details[]` and totals) to the matching ones. It does not limit the POs themselves.
+def purchase_order_queryset() -> QuerySet[PurchaseOrder]:
+    """Return the POs that `purchase_order_payload` accepts.
+
+    The payload reads its own rows by the PO's id, so nothing needs to be loaded here.
     """
-    live = PurchaseOrderItem.objects.exclude(status=PurchaseOrderItem.Status.DELETED)
+    return PurchaseOrder.objects.all()
+
+
+def _box_payload(row: Row) -> dict[str, Any]:
+    return {
+        "boxCode": row["code"],
+        "lotNumber": row["lot_number"],
+        "awb": row["awb"],
+        "houseAWB": row["house_awb"],
+        "statusName": "Received" if row["received_at"] else "Shipped",
+    }
+
+
+def _po_breakdown_payload(row: Row) -> dict[str, Any]:
+    return {
+        **_product_fields(row),
+        "prebookItemId": row["prebook_item_id"],
+        "bunches": row["bunches"],
+        "stemsBunch": row["stems_per_bunch"],
+        "cost": _number(row["cost"]),
+    }
+
+
+def _po_line_payload(
+    line: Row, boxes: list[dict[str, Any]], breakdowns: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Return one element of a PO's `details[]` from a PO_LINE_COLUMNS row."""
+    has_prebook = line["prebook_item_id"] is not None
+    customer_id = line["prebook_item__prebook__customer_id"]
+    carrier_id = line["prebook_item__prebook__carrier_id"]
+    units = _units_per_box(line)
+    total_cost = (line["cost"] or ZERO) * line["boxes"] * units
+    return {
+        "poItemId": line["id"],
+        "prebookItemId": line["prebook_item_id"],
+        "prebook": line["prebook_item__prebook__number"] if has_prebook else None,
+        "prebookTruckDate": (
+            _date(line["prebook_item__prebook__truck_date"]) if has_prebook else None
+        ),
+        "customerId": customer_id,
+        "customerName": (
+            line["prebook_item__prebook__customer__name"] if customer_id is not None else ""
+        ),
+        "carrierId": carrier_id,
+        "carrierName": (
+            line["prebook_item__prebook__carrier__name"] if carrier_id is not None else ""
+        ),
+        **_product_fields(line),
+        "boxType": _box_type_code(line),
+        "totalBoxes": line["boxes"],
+        "units": units,
+        "unitType": line["unit_type"],
+        "totalUnits": units * line["boxes"],
+        "bunches": line["bunches"],
+        "stemsBunch": line["stems_per_bunch"],
+        "unitCost": _number(line["cost"]),
+        "totalCost": _number(total_cost),
+        "markCode": line["mark_code"],
+        "notes": line["notes"],
+        "lineItemStatus": _po_line_status(line["status"]),
+        "holdReason": line["hold_reason"],
+        "splitFromPOItemId": line["split_from_id"],
+        "boxes": [_box_payload(box) for box in boxes],
+        "breakdowns": [_po_breakdown_payload(breakdown) for breakdown in breakdowns],
+    }
+
+
+def purchase_order_payloads(
+    orders: QuerySet[PurchaseOrder], *, lines: Q | None = None
+) -> list[dict[str, Any]]:
+    """Return the `purchaseOrders[]` elements for `orders`, in the queryset's order.
+
+    Deleted lines are left out. `lines`, a filter on PurchaseOrderItem, limits each PO's
+    `details[]` and totals to the matching lines. It does not limit the POs themselves.
+    """
+    headers = list(orders.values(*PO_COLUMNS))
+    if not headers:
+        return []
+    ids = [header["id"] for header in headers]
+    live = PurchaseOrderItem.objects.filter(purchase_order_id__in=ids).exclude(
+        status=PurchaseOrderItem.Status.DELETED
+    )
     if lines is not None:
         live = live.filter(lines)
-    prebook_items = PrebookItem.objects.select_related(
-        "prebook__customer", "prebook__carrier"
-    ).only(
-        "id",
-        "prebook__id",
-        "prebook__number",
-        "prebook__truck_date",
-        "prebook__customer__id",
-        "prebook__customer__name",
-        "prebook__carrier__id",
-        "prebook__carrier__name",
+    lines_by_po = _group(live.order_by("id").values(*PO_LINE_COLUMNS), "purchase_order_id")
+    boxes = Box.objects.filter(po_item__purchase_order_id__in=ids).order_by(
+        "po_item_id", "sequence", "id"
     )
-    return PurchaseOrder.objects.select_related("vendor", "carrier").prefetch_related(
-        Prefetch("items", queryset=live, to_attr="live_items"),
-        "live_items__product",
-        "live_items__vendor_product",
-        "live_items__box_type",
-        "live_items__vendor_box_type",
-        Prefetch("live_items__prebook_item", queryset=prebook_items),
-        Prefetch("live_items__shipped_boxes", queryset=Box.objects.order_by("sequence", "id")),
-        Prefetch(
-            "live_items__breakdowns",
-            queryset=PurchaseOrderBreakdown.objects.select_related("product", "vendor_product"),
-        ),
-    )
-
-
-def _po_live_items(po: PurchaseOrder) -> list[PurchaseOrderItem]:
-    items = getattr(po, "live_items", None)
-    if items is None:
-        items = list(
-            po.items.exclude(status=PurchaseOrderItem.Status.DELETED).select_related(
-                "product",
-                "vendor_product",
-                "box_type",
-                "vendor_box_type",
-                "prebook_item__prebook__customer",
-                "prebook_item__prebook__carrier",
-            )
+    boxes_by_line = _group(boxes.values(*BOX_COLUMNS), "po_item_id")
+    breakdowns = PurchaseOrderBreakdown.objects.filter(
+        po_item__purchase_order_id__in=ids
+    ).order_by("po_item_id", "id")
+    breakdowns_by_line = _group(breakdowns.values(*PO_BREAKDOWN_COLUMNS), "po_item_id")
+    return [
+        _po_header_payload(
+            header,
+            [
+                _po_line_payload(
+                    line, boxes_by_line.get(line["id"], []), breakdowns_by_line.get(line["id"], [])
+                )
+                for line in lines_by_po.get(header["id"], [])
+            ],
         )
-    return items
+        for header in headers
+    ]
 
 
-def _box_payload(box: Box) -> dict[str, Any]:
+def _po_header_payload(header: Row, details: list[dict[str, Any]]) -> dict[str, Any]:
     return {
-        "boxCode": box.code,
-        "lotNumber": box.lot_number,
-        "awb": box.awb,
-        "houseAWB": box.house_awb,
-        "statusName": "Received" if box.received_at else "Shipped",
-    }
-
-
-def _po_breakdown_payload(breakdown: PurchaseOrderBreakdown) -> dict[str, Any]:
-    return {
-        **_product_fields(breakdown),
-        "prebookItemId": breakdown.prebook_item_id,
-        "bunches": breakdown.bunches,
-        "stemsBunch": breakdown.stems_per_bunch,
-        "cost": _number(breakdown.cost),
-    }
-
-
-def purchase_order_item_payload(item: PurchaseOrderItem) -> dict[str, Any]:
-    """Return one element of a PO's `details[]`."""
-    prebook_item = item.prebook_item
-    prebook = prebook_item.prebook if prebook_item else None
-    customer = prebook.customer if prebook else None
-    carrier = prebook.carrier if prebook else None
-    units = item.units_per_box
-    return {
-        "poItemId": item.pk,
-        "prebookItemId": item.prebook_item_id,
-        "prebook": prebook.number if prebook else None,
-        "prebookTruckDate": _date(prebook.truck_date) if prebook else None,
-        "customerId": customer.pk if customer else None,
-        "customerName": customer.name if customer else "",
-        "carrierId": carrier.pk if carrier else None,
-        "carrierName": carrier.name if carrier else "",
-        **_product_fields(item),
-        "boxType": _box_type_code(item),
-        "totalBoxes": item.boxes,
-        "units": units,
-        "unitType": item.unit_type,
-        "totalUnits": units * item.boxes,
-        "bunches": item.bunches,
-        "stemsBunch": item.stems_per_bunch,
-        "unitCost": _number(item.cost),
-        "totalCost": _number(item.total_cost),
-        "markCode": item.mark_code,
-        "notes": item.notes,
-        "lineItemStatus": item.get_status_display(),
-        "holdReason": item.hold_reason,
-        "splitFromPOItemId": item.split_from_id,
-        "boxes": [_box_payload(box) for box in item.shipped_boxes.all()],
-        "breakdowns": [_po_breakdown_payload(b) for b in item.breakdowns.all()],
-    }
-
-
-def purchase_order_payload(po: PurchaseOrder) -> dict[str, Any]:
-    """Return one element of `purchase.order.list`'s `purchaseOrders[]` (deleted lines left out)."""
-    details = [purchase_order_item_payload(item) for item in _po_live_items(po)]
-    return {
-        "id": po.pk,
-        "number": po.number,
-        "vendorId": po.vendor_id,
-        "vendorName": po.vendor.name,
-        "origin": po.vendor.port_origin,
-        "shipDate": _date(po.ship_date),
-        "status": po.status,
-        "carrierId": po.carrier_id,
-        "carrierName": po.carrier.name if po.carrier else "",
+        "id": header["id"],
+        "number": header["number"],
+        "vendorId": header["vendor_id"],
+        "vendorName": header["vendor__name"],
+        "origin": header["vendor__port_origin"],
+        "shipDate": _date(header["ship_date"]),
+        "status": header["status"],
+        "carrierId": header["carrier_id"],
+        "carrierName": header["carrier__name"] if header["carrier_id"] is not None else "",
         "totalBoxes": sum(line["totalBoxes"] for line in details),
         "totalCost": round(sum((line["totalCost"] or 0) for line in details), 3),
-        "comments": po.comments,
-        "createdOn": _datetime(po.created_at),
-        "updatedOn": _datetime(po.updated_at),
+        "comments": header["comments"],
+        "createdOn": _datetime(header["created_at"]),
+        "updatedOn": _datetime(header["updated_at"]),
         "details": details,
     }
 
 
+def purchase_order_payload(po: PurchaseOrder) -> dict[str, Any]:
+    """Return one element of `purchase.order.list`'s `purchaseOrders[]`, read from the database.
+
+    Only `po.pk` is used, so unsaved changes to `po` are not shown.
+    """
+    return purchase_order_payloads(PurchaseOrder.objects.filter(pk=po.pk))[0]
+
+
 # --- prebook.details.list ------------------------------------------------------------------
+
+PREBOOK_COLUMNS = (
+    "id",
+    "number",
+    "status",
+    "customer_id",
+    "customer__code",
+    "customer__name",
+    "vendor_customer_id",
+    "vendor_customer__code",
+    "vendor_customer__description",
+    "truck_date",
+    "customer_po",
+    "carrier_id",
+    "carrier__name",
+    "vendor_carrier_id",
+    "vendor_carrier__code",
+    "vendor_carrier__description",
+    "ship_via",
+    "is_ecommerce",
+    "comments",
+    "created_at",
+    "updated_at",
+)
+PREBOOK_LINE_COLUMNS = (
+    "id",
+    "prebook_id",
+    "vendor_id",
+    "vendor__name",
+    "vendor_ship_date",
+    *PRODUCT_COLUMNS,
+    *BOX_TYPE_COLUMNS,
+    *UNIT_COLUMNS,
+    "cost",
+    "price",
+    "mark_code",
+    "notes",
+    "hold_reason",
+)
+PREBOOK_BREAKDOWN_COLUMNS = (
+    "item_id",
+    *PRODUCT_COLUMNS,
+    "bunches",
+    "stems_per_bunch",
+    "cost",
+    "price",
+)
+_prebook_status = _display(Prebook.Status.choices)
 
 
 def prebook_queryset() -> QuerySet[Prebook]:
-    """Return prebooks with every relation `prebook_payload` reads, loaded in bulk."""
-    items = PrebookItem.objects.select_related(
-        "vendor", "product", "vendor_product", "box_type", "vendor_box_type"
-    )
-    return Prebook.objects.select_related(
-        "customer", "vendor_customer", "carrier", "vendor_carrier"
-    ).prefetch_related(
-        Prefetch("items", queryset=items),
-        Prefetch(
-            "items__breakdowns",
-            queryset=PrebookBreakdown.objects.select_related("product", "vendor_product"),
-        ),
-    )
+    """Return the prebooks that `prebook_payload` accepts.
+
+    The payload reads its own rows by the prebook's id, so nothing needs to be loaded here.
+    """
+    return Prebook.objects.all()
 
 
-def vendor_sees_line(item: PrebookItem, vendor: Vendor) -> bool:
-    """Return whether a vendor token is shown this line: its own, with a ship date and a cost."""
+def vendor_sees_line(line: Row, vendor: Vendor) -> bool:
+    """Return whether a vendor token is shown this PREBOOK_LINE_COLUMNS row: its own line,
+    with a ship date and a cost."""
     return (
-        item.vendor_id == vendor.pk and item.vendor_ship_date is not None and item.cost is not None
+        line["vendor_id"] == vendor.pk
+        and line["vendor_ship_date"] is not None
+        and line["cost"] is not None
     )
 
 
-def _prebook_breakdown_payload(breakdown: PrebookBreakdown, *, with_price: bool) -> dict[str, Any]:
+def _prebook_breakdown_payload(row: Row, *, with_price: bool) -> dict[str, Any]:
     data = {
-        **_product_fields(breakdown),
-        "bunches": breakdown.bunches,
-        "stemsBunch": breakdown.stems_per_bunch,
-        "cost": _number(breakdown.cost),
+        **_product_fields(row),
+        "bunches": row["bunches"],
+        "stemsBunch": row["stems_per_bunch"],
+        "cost": _number(row["cost"]),
     }
     if with_price:
-        data["price"] = _number(breakdown.price)
+        data["price"] = _number(row["price"])
     return data
 
 
-def prebook_item_payload(item: PrebookItem, *, with_price: bool = True) -> dict[str, Any]:
-    """Return one element of a prebook's `details[]`; sales prices only when `with_price`."""
-    units = item.units_per_box
+def _prebook_line_payload(
+    line: Row, breakdowns: list[dict[str, Any]], *, with_price: bool
+) -> dict[str, Any]:
+    """Return one element of a prebook's `details[]`, with sales prices only when `with_price`."""
+    units = _units_per_box(line)
+    total_units = line["boxes"] * units
     data: dict[str, Any] = {
-        "prebookItemId": item.pk,
-        "vendorId": item.vendor_id,
-        "vendorName": item.vendor.name if item.vendor else "",
-        "vendorShipDate": _date(item.vendor_ship_date),
-        **_product_fields(item),
-        "totalBoxes": item.boxes,
-        "boxType": _box_type_code(item),
-        "bunches": item.bunches,
-        "stemsBunch": item.stems_per_bunch,
+        "prebookItemId": line["id"],
+        "vendorId": line["vendor_id"],
+        "vendorName": line["vendor__name"] if line["vendor_id"] is not None else "",
+        "vendorShipDate": _date(line["vendor_ship_date"]),
+        **_product_fields(line),
+        "totalBoxes": line["boxes"],
+        "boxType": _box_type_code(line),
+        "bunches": line["bunches"],
+        "stemsBunch": line["stems_per_bunch"],
         "units": units,
-        "unitType": item.unit_type,
-        "totalUnits": units * item.boxes,
-        "cost": _number(item.cost),
-        "totalCost": _number(item.total_cost),
-        "markCode": item.mark_code,
-        "notes": item.notes,
-        "holdReason": item.hold_reason,
+        "unitType": line["unit_type"],
+        "totalUnits": units * line["boxes"],
+        "cost": _number(line["cost"]),
+        "totalCost": _number((line["cost"] or ZERO) * total_units),
+        "markCode": line["mark_code"],
+        "notes": line["notes"],
+        "holdReason": line["hold_reason"],
     }
     if with_price:
-        data["unitPrice"] = _number(item.price)
-        data["totalPrice"] = _number(item.total_price)
+        data["unitPrice"] = _number(line["price"])
+        data["totalPrice"] = _number((line["price"] or ZERO) * total_units)
     data["breakdowns"] = [
-        _prebook_breakdown_payload(b, with_price=with_price) for b in item.breakdowns.all()
+        _prebook_breakdown_payload(breakdown, with_price=with_price) for breakdown in breakdowns
     ]
     return data
 
 
-def prebook_payload(
-    prebook: Prebook,
+def prebook_payloads(
+    prebooks: QuerySet[Prebook],
     *,
     vendor: Vendor | None = None,
-    lines: Iterable[PrebookItem] | None = None,
-) -> dict[str, Any]:
-    """Return one element of `prebook.details.list`'s `prebooks[]`.
+    keep: Callable[[Row], bool] | None = None,
+) -> list[dict[str, Any]]:
+    """Return the `prebooks[]` elements for `prebooks`, in the queryset's order.
 
     With `vendor`, only that farm's lines that have a vendor ship date and a cost are
-    shown, without sales prices. `lines` overrides the line selection (the list method
-    passes the lines its filters kept).
+    shown, without sales prices. `keep`, called on each PREBOOK_LINE_COLUMNS row, replaces
+    that line selection (the list method passes its own line filters).
     """
+    headers = list(prebooks.values(*PREBOOK_COLUMNS))
+    if not headers:
+        return []
+    if keep is None and vendor is not None:
+
+        def keep(line: Row) -> bool:
+            return vendor_sees_line(line, vendor)
+
+    ids = [header["id"] for header in headers]
+    lines = PrebookItem.objects.filter(prebook_id__in=ids).order_by("id")
+    lines_by_prebook = _group(lines.values(*PREBOOK_LINE_COLUMNS), "prebook_id")
+    breakdowns = PrebookBreakdown.objects.filter(item__prebook_id__in=ids).order_by(
+        "item_id", "id"
+    )
+    breakdowns_by_line = _group(breakdowns.values(*PREBOOK_BREAKDOWN_COLUMNS), "item_id")
     with_price = vendor is None
-    if lines is None:
-        lines = prebook.items.all()
-        if vendor is not None:
-            lines = [item for item in lines if vendor_sees_line(item, vendor)]
-    details = [prebook_item_payload(item, with_price=with_price) for item in lines]
-    customer, carrier = prebook.customer, prebook.carrier
+    payloads = []
+    for header in headers:
+        kept = lines_by_prebook.get(header["id"], [])
+        if keep is not None:
+            kept = [line for line in kept if keep(line)]
+        details = [
+            _prebook_line_payload(
+                line, breakdowns_by_line.get(line["id"], []), with_price=with_price
+            )
+            for line in kept
+        ]
+        payloads.append(_prebook_header_payload(header, details, with_price=with_price))
+    return payloads
+
+
+def _prebook_header_payload(
+    header: Row, details: list[dict[str, Any]], *, with_price: bool
+) -> dict[str, Any]:
+    has_customer = header["customer_id"] is not None
+    has_carrier = header["carrier_id"] is not None
     data: dict[str, Any] = {
-        "id": prebook.pk,
-        "number": prebook.number,
+        "id": header["id"],
+        "number": header["number"],
         "type": "P",
-        "status": prebook.get_status_display(),
-        "customerId": customer.pk if customer else None,
-        "customerCode": customer.code if customer else _farm_code(prebook.vendor_customer),
-        "customerName": customer.name if customer else _farm_name(prebook.vendor_customer),
-        "truckDate": _date(prebook.truck_date),
-        "customerPONumber": prebook.customer_po,
-        "carrierId": carrier.pk if carrier else None,
-        "carrierName": carrier.name if carrier else _farm_name(prebook.vendor_carrier),
-        "shipVia": prebook.ship_via,
-        "isEcommerce": int(prebook.is_ecommerce),
-        "comments": prebook.comments,
-        "createdOn": _datetime(prebook.created_at),
-        "updatedOn": _datetime(prebook.updated_at),
+        "status": _prebook_status(header["status"]),
+        "customerId": header["customer_id"],
+        "customerCode": (
+            header["customer__code"] if has_customer else _farm_code(header, "vendor_customer")
+        ),
+        "customerName": (
+            header["customer__name"] if has_customer else _farm_name(header, "vendor_customer")
+        ),
+        "truckDate": _date(header["truck_date"]),
+        "customerPONumber": header["customer_po"],
+        "carrierId": header["carrier_id"],
+        "carrierName": (
+            header["carrier__name"] if has_carrier else _farm_name(header, "vendor_carrier")
+        ),
+        "shipVia": header["ship_via"],
+        "isEcommerce": int(header["is_ecommerce"]),
+        "comments": header["comments"],
+        "createdOn": _datetime(header["created_at"]),
+        "updatedOn": _datetime(header["updated_at"]),
         "details": details,
     }
     if with_price:
@@ -323,11 +493,23 @@ def prebook_payload(
     return data
 
 
-def _farm_code(row: Any) -> str:
-    return row.code if row is not None else ""
+def prebook_payload(prebook: Prebook, *, vendor: Vendor | None = None) -> dict[str, Any]:
+    """Return one element of `prebook.details.list`'s `prebooks[]`, read from the database.
+
+    With `vendor`, only that farm's lines that have a vendor ship date and a cost are
+    shown, without sales prices. Only `prebook.pk` is used, so unsaved changes to
+    `prebook` are not shown.
+    """
+    return prebook_payloads(Prebook.objects.filter(pk=prebook.pk), vendor=vendor)[0]
 
 
-def _farm_name(row: Any) -> str:
-    if row is None:
+def _farm_code(header: Row, relation: str) -> str:
+    if header[f"{relation}_id"] is None:
         return ""
-    return row.description or row.code
+    return header[f"{relation}__code"]
+
+
+def _farm_name(header: Row, relation: str) -> str:
+    if header[f"{relation}_id"] is None:
+        return ""
+    return header[f"{relation}__description"] or header[f"{relation}__code"]

@@ -12,13 +12,7 @@ from rest_framework.response import Response
 from api import serializers as s
 from api.base import ApiCall, KometMethod
 from api.envelope import ApiError, AuthenticationFailed, envelope, error_response
-from api.komet import (
-    prebook_payload,
-    prebook_queryset,
-    purchase_order_payload,
-    purchase_order_queryset,
-    vendor_sees_line,
-)
+from api.komet import Row, prebook_payloads, purchase_order_payloads, vendor_sees_line
 from catalog.models import BoxType, Carrier, Customer, Product, Vendor
 from orders.models import Prebook, PrebookItem, PurchaseOrder, PurchaseOrderItem
 from sync.models import ExchangeState
@@ -280,13 +274,12 @@ class PrebookDetailsList(ListMethod):
     def handle(self, call: ApiCall, data: dict[str, Any]) -> dict[str, Any]:
         ship_from, ship_to = self._ship_window(data)
         vendor = call.vendor if call.is_vendor else None
-        prebooks = []
-        for prebook in self.select(call, data, ship_from, ship_to):
-            kept = [
-                item for item in prebook.items.all() if self._keeps(call, item, ship_from, ship_to)
-            ]
-            prebooks.append(prebook_payload(prebook, vendor=vendor, lines=kept))
-        return {"prebooks": prebooks}
+
+        def keep(line: Row) -> bool:
+            return self._keeps(call, line, ship_from, ship_to)
+
+        rows = self.select(call, data, ship_from, ship_to)
+        return {"prebooks": prebook_payloads(rows, vendor=vendor, keep=keep)}
 
     @staticmethod
     def _ship_window(data: dict[str, Any]) -> tuple[datetime.date | None, datetime.date | None]:
@@ -315,20 +308,20 @@ class PrebookDetailsList(ListMethod):
             )
         if ship_from:
             lines = lines.filter(vendor_ship_date__range=(ship_from, ship_to))
-        rows = prebook_queryset().filter(pk__in=lines.values("prebook_id"))
+        rows = Prebook.objects.filter(pk__in=lines.values("prebook_id"))
         rows = _filter_by(rows, data, [("date", "truck_date"), ("updatedAsOf", "updated_at__gte")])
         return _prebook_filters(rows, data).order_by("truck_date", "number")
 
     @staticmethod
-    def _keeps(call: ApiCall, item: PrebookItem, ship_from, ship_to) -> bool:
-        if ship_from and not (
-            item.vendor_ship_date and ship_from <= item.vendor_ship_date <= ship_to
-        ):
+    def _keeps(call: ApiCall, line: Row, ship_from, ship_to) -> bool:
+        """Return whether the list shows this prebook line row (see `prebook_payloads`)."""
+        ship_date = line["vendor_ship_date"]
+        if ship_from and not (ship_date and ship_from <= ship_date <= ship_to):
             return False
         if not call.is_vendor:
             return True
         yesterday = timezone.localdate() - datetime.timedelta(days=1)
-        return vendor_sees_line(item, call.vendor) and item.vendor_ship_date >= yesterday
+        return vendor_sees_line(line, call.vendor) and ship_date >= yesterday
 
 
 class PurchaseOrderList(ListMethod):
@@ -348,12 +341,13 @@ class PurchaseOrderList(ListMethod):
             raise ApiError("date: required unless number is given (or dateFrom / dateTo).")
         _window(start, end, "dateFrom / dateTo")
         rows = self.select(call, data, start, end)
-        return {"purchaseOrders": [purchase_order_payload(po) for po in rows]}
+        line_filters = _po_line_filters(data)
+        return {"purchaseOrders": purchase_order_payloads(rows, lines=line_filters or None)}
 
     @staticmethod
     def select(call: ApiCall, data: dict[str, Any], start, end) -> QuerySet[PurchaseOrder]:
         line_filters = _po_line_filters(data)
-        rows = purchase_order_queryset(lines=line_filters or None)
+        rows = PurchaseOrder.objects.all()
         if call.is_vendor:
             rows = rows.filter(vendor=call.vendor)
         if start or end:

@@ -562,7 +562,7 @@ def day(farm, other_farm, catalogue):
                              vendor_product=mapped_code, box_type=box_type)
     PurchaseOrderItemFactory(purchase_order=cancelled, prebook_item=third_line, product=tulip,
                              box_type=box_type, boxes=7)
-    # PO 3: the other farm; PO 4: the farm, a later ship date; PO 5: only deleted lines.
+    # PO 3 is the other farm's. PO 4 ships later, and PO 5 has only deleted lines.
     other_po = PurchaseOrderFactory(number="P900003", vendor=other_farm, ship_date=SHIP)
     PurchaseOrderItemFactory(purchase_order=other_po, prebook_item=other_line, product=tulip,
                              box_type=box_type)
