@@ -83,7 +83,7 @@ def role_user_create(*, username: str, role: str, password: str, email: str = ""
 
 
 def user_roles(user: Any) -> set[str]:
-    """Return the role names a user holds; a superuser holds all of them."""
+    """Return the names of a user's roles. A superuser has all of them."""
     if not getattr(user, "is_authenticated", False):
         return set()
     if user.is_superuser:

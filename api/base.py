@@ -86,7 +86,7 @@ def _json_depth(value: Any) -> int:
 
 @dataclass
 class ApiCall:
-    """What a method's handler knows about the caller."""
+    """The caller and the documents of one API call, as a method's handler sees them."""
 
     token: ApiToken
     method: str
@@ -309,7 +309,7 @@ class KometMethod(APIView):
                         response_body=ledger_safe(response.data),
                     )
         except IntegrityError:
-            # A concurrent retry with the same key won the race; answer with its result.
+            # A concurrent retry with the same key won the race, so return its stored result.
             previous = IdempotencyRecord.objects.filter(token=call.token, key=key).first()
             if key and previous is not None:
                 return self._replay(previous, digest)

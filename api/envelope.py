@@ -1,6 +1,6 @@
 """Komet's response envelope and the portal's API errors.
 
-Every answer is JSON with `status` (1 success, 0 failure) and `message`. Errors also
+Every response is JSON with `status` (1 success, 0 failure) and `message`. Errors also
 carry an HTTP 4xx code, and their message names the field and the rule it broke.
 """
 
@@ -110,7 +110,7 @@ def validation_message(detail: Any, data: Any) -> str:
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
-    """DRF exception handler that answers in Komet's envelope."""
+    """Convert DRF exceptions into responses in Komet's envelope."""
     if isinstance(exc, ApiError):
         return error_response(exc)
     if isinstance(exc, exceptions.ValidationError):

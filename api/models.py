@@ -1,4 +1,4 @@
-"""Stored answers for the `Idempotency-Key` header of write methods."""
+"""Stored responses for the `Idempotency-Key` header of write methods."""
 
 from django.db import models
 

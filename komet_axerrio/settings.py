@@ -47,7 +47,7 @@ INSTALLED_APPS = [
     "receiving",
     "dashboard",
     "security",
-    # Last, so its post_migrate refresh of the role groups sees every app's permissions.
+    # Last, so its post_migrate refresh of the role groups finds every app's permissions.
     "accounts",
 ]
 

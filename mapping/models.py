@@ -13,7 +13,7 @@ from core.models import TimestampedModel
 
 
 class HoldReason(models.TextChoices):
-    """Why an order line cannot move on yet; empty when nothing holds it."""
+    """The reason an order line cannot move on yet, or empty when the line is free to go."""
 
     NONE = "", "—"
     PRODUCT_NOT_MAPPED = "product_not_mapped", "Product not mapped"

@@ -39,7 +39,7 @@ class MappingError(Exception):
 
 
 def _code_key(code: str | None, description: str | None) -> str:
-    """The key a farm's code is stored under: its code, or its description when it has none."""
+    """Return the key a farm's code is stored under: the code, or the description without one."""
     return (code or "").strip() or " ".join((description or "").split()).upper()
 
 

@@ -1,7 +1,7 @@
 """Fixtures shared by the whole suite: real Celery workers and the sandbox farm.
 
 Tests that need the worker use PostgreSQL and Redis (DATABASE_URL and
-CELERY_BROKER_URL); each test session gets its own queue name so several runs can
+CELERY_BROKER_URL). Each test session gets its own queue name, so several runs can
 share one Redis.
 """
 

@@ -1,6 +1,6 @@
 """The window of dates an order may carry when it arrives through the API.
 
-The admin refuses past truck dates outright; a farm's system may still send an order
+The admin rejects past truck dates outright. A farm's system may still send an order
 dated yesterday (across midnight, or from a farm a time zone behind), so the API allows
 one day back. A date more than a year ahead is a typing error, not an order.
 """

@@ -1,4 +1,4 @@
-"""Which order lines are held by an unmapped farm code, and the counts on their headers."""
+"""Hold reasons of order lines with an unmapped farm code, and the counts on their headers."""
 
 from django.db.models import Count, Q
 
@@ -7,7 +7,7 @@ from orders.models import Prebook, PrebookItem, PurchaseOrder, PurchaseOrderItem
 
 
 def prebook_item_hold_reason(item: PrebookItem) -> str:
-    """Return the first reason the line cannot move on, or '' when nothing holds it."""
+    """Return the first reason the line cannot move on, or '' when the line is free to go."""
     prebook = item.prebook
     if prebook.customer_id is None and prebook.vendor_customer_id is not None:
         return HoldReason.CUSTOMER_NOT_MAPPED

@@ -247,7 +247,7 @@ def purchase_order_intake(
         if not product_ref.is_empty:
             product = resolver.get(product_ref)
             # A line linked to a prebook line with a known product keeps that product when
-            # the farm's own code for it is not mapped yet: the link says what it is.
+            # the farm's own code for it is not mapped yet, because the link identifies it.
             if product.record is not None or linked is None or linked.product_id is None:
                 item.product = product.record
             item.vendor_product = product.farm_code

@@ -88,8 +88,8 @@ class FarmRequestHandler(BaseHTTPRequestHandler):
     server: FarmHTTPServer
     protocol_version = "HTTP/1.1"
     server_version = "SandboxAxerrio/1.0"
-    # Send small answers at once: with Nagle's algorithm on, a kept-alive connection waits
-    # for the client's delayed ACK (about 40 ms) before each answer goes out.
+    # Send small responses at once. With Nagle's algorithm on, a kept-alive connection
+    # waits for the client's delayed ACK (about 40 ms) before each response goes out.
     disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base class name

@@ -230,7 +230,7 @@ def test_auto_approve_matching_portal_prebook(vendor_api, catalogue, farm, setti
     assert line.prebook.source == Source.PORTAL
     data = vendor_api.post("purchase.order.create", _po_body(line.pk)).json()
     assert data["purchaseOrderStatus"] == PurchaseOrder.Status.APPROVED
-    # Fewer boxes than the importer's line asks for: procurement must look at it.
+    # Fewer boxes than the importer's line requests, so procurement must review the PO.
     other = PrebookItemFactory(
         vendor=farm, product=catalogue["product"], box_type=catalogue["box_type"]
     )

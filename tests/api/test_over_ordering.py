@@ -129,7 +129,7 @@ def test_prebook_vendor_ship_date_after_truck_date_rejected(vendor_api, catalogu
     assert response.json()["message"].startswith("prebookItems[0].vendorShipDate: the farm ships")
 
 
-def test_linked_line_keeps_known_product_despite_new_farm_code(vendor_api, portal_line):
+def test_linked_line_keeps_product(vendor_api, portal_line):
     response = order(
         vendor_api,
         {"prebookItemId": portal_line.pk, "productCode": "FARM-NEW-CODE-77"},

@@ -45,7 +45,7 @@ def pushes_for(sandbox: SandboxProcess, event_type: str) -> list[dict]:
     return [event for event in sandbox.events()["events"] if event["eventType"] == event_type]
 
 
-def test_flow1_order_from_axerrio_approved_pushed_and_shipped(farm, procurement_user):
+def test_flow1_axerrio_order_shipped(farm, procurement_user):
     order = farm.client.place_order(DEMO_CUSTOMER, line_count=3)
     po = PurchaseOrder.objects.get(number=order.purchase_order_number)
     assert po.status == PurchaseOrder.Status.PENDING_APPROVAL
@@ -63,7 +63,7 @@ def test_flow1_order_from_axerrio_approved_pushed_and_shipped(farm, procurement_
     assert farm.events()["duplicateCount"] == 0
 
 
-def test_flow2_prebook_from_portal_pushed_po_created_and_shipped(farm):
+def test_flow2_portal_prebook_shipped(farm):
     from orders.services.prebooks import prebook_create
 
     vendor = Vendor.objects.get(code=DEMO_VENDOR)
