@@ -44,6 +44,7 @@ from api.envelope import (
 from api.models import IdempotencyRecord
 from api.schema import KometAutoSchema
 from catalog.models import Vendor
+from security.forbidden_log import forbidden_log_note
 from sync.models import Direction, Exchange, ExchangeKind, ExchangeState, payload_digest
 from tokens import throttle as token_throttle
 from tokens.methods import token_types_for
@@ -223,6 +224,7 @@ class KometMethod(APIView):
         except TokenError as error:
             token_throttle.record_failure(client_address(request))
             raise AuthenticationFailed(error.reason) from None
+        forbidden_log_note(request._request, token_prefix=token.prefix)
         if token.token_type not in token_types_for(self.name):
             raise PermissionDenied(f"A {token.token_type} token cannot call {self.name}.")
         if self.name not in token.methods:
@@ -260,6 +262,7 @@ class KometMethod(APIView):
             response = self._run(call, data, request)
         except ApiError as error:
             response = error_response(error)
+            forbidden_log_note(request._request, reason=error.message)
             self._record(call, data, request, response, ExchangeState.REJECTED)
         except (OperationalError, InterfaceError) as error:
             # The database went away mid-request (restart, failover, dropped connection).
@@ -278,7 +281,7 @@ class KometMethod(APIView):
     def _run(self, call: ApiCall, data: dict[str, Any], request: Request) -> Response:
         key = request.headers.get("Idempotency-Key", "").strip() if self.is_write else ""
         clean = {k: v for k, v in data.items() if k != TOKEN_FIELD}
-        digest = payload_digest(clean)
+        digest = payload_digest(clean) if key else ""
         if key:
             if len(key) > 200:
                 raise ApiError("Idempotency-Key header: must be at most 200 characters.")
@@ -357,7 +360,12 @@ class KometMethod(APIView):
             "remote_address": client_address(request),
             "token_prefix": call.token.prefix if call else "",
         }
-        external_id = _ledger_external_id(request.headers.get("Idempotency-Key", ""))
+        key = request.headers.get("Idempotency-Key", "")
+        if not key.strip():
+            # A fresh random id cannot collide, so no savepoint is needed.
+            Exchange.objects.create(external_id=_ledger_external_id(key), **fields)
+            return
+        external_id = _ledger_external_id(key)
         try:
             with transaction.atomic():
                 Exchange.objects.create(external_id=external_id, **fields)

@@ -77,13 +77,35 @@ def _received(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _list_index(key: Any) -> int | None:
+    """Return the list index that an error key names, or None when the key is a field name.
+
+    Index keys are integers, or digit strings once the detail has been through JSON. No
+    Komet field name is made of digits only.
+    """
+    if isinstance(key, int):
+        return key
+    if isinstance(key, str) and key.isascii() and key.isdigit():
+        return int(key)
+    return None
+
+
 def flatten_errors(detail: Any, data: Any, path: str = "") -> list[str]:
-    """Turn DRF's nested error detail into 'field.path: rule; received value' lines."""
+    """Turn DRF's nested error detail into 'items[0].field: rule Received value.' lines.
+
+    List items are written with brackets (`poItems[0].shipDate`), never as `poItems.0`.
+    """
     lines: list[str] = []
     if isinstance(detail, dict):
         for key, value in detail.items():
             if key == "non_field_errors":
                 lines += flatten_errors(value, data, path)
+                continue
+            index = _list_index(key)
+            if index is not None:
+                # ListField reports its items' errors in a dict keyed by the item's index.
+                child = data[index] if isinstance(data, list) and index < len(data) else None
+                lines += flatten_errors(value, child, f"{path}[{index}]")
                 continue
             child = data.get(key) if isinstance(data, dict) else None
             lines += flatten_errors(value, child, f"{path}.{key}" if path else str(key))

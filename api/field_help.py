@@ -68,7 +68,7 @@ FIELD_MEANINGS = {
     "origin": "Origin port code of the farm, such as BOG or UIO.",
     "password": "Password of a portal admin user.",
     "poItemId": "PO line id, from purchase.order.list (details[].poItemId).",
-    "poItems": "The PO lines shipped.",
+    "poItems": "The PO lines shipped. An invalid item fails alone and the others are shipped.",
     "portOrigin": "Origin port code, exact match.",
     "position": "Warehouse position where the box was put.",
     "prebook": "Prebook number.",
@@ -135,7 +135,9 @@ SERIALIZER_MEANINGS = {
         "A vendor token always ships its own farm's lines."
     },
     "ShipmentLineInput": {"shipDate": "Date the boxes left the farm."},
-    "BoxCodeChangeInput": {"boxes": "The boxes to rename."},
+    "BoxCodeChangeInput": {
+        "boxes": "The boxes to rename. An invalid item fails alone and the others are renamed."
+    },
 }
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
 from catalog.models import Vendor
 from orders.models import (
@@ -196,7 +196,6 @@ def _po_line_payload(
     customer_id = line["prebook_item__prebook__customer_id"]
     carrier_id = line["prebook_item__prebook__carrier_id"]
     units = _units_per_box(line)
-    total_cost = (line["cost"] or ZERO) * line["boxes"] * units
     return {
         "poItemId": line["id"],
         "prebookItemId": line["prebook_item_id"],
@@ -221,7 +220,7 @@ def _po_line_payload(
         "bunches": line["bunches"],
         "stemsBunch": line["stems_per_bunch"],
         "unitCost": _number(line["cost"]),
-        "totalCost": _number(total_cost),
+        "totalCost": _number(_po_line_total_cost(line)),
         "markCode": line["mark_code"],
         "notes": line["notes"],
         "lineItemStatus": _po_line_status(line["status"]),
@@ -232,13 +231,18 @@ def _po_line_payload(
     }
 
 
+def _po_line_total_cost(line: Row) -> Decimal:
+    return (line["cost"] or ZERO) * line["boxes"] * _units_per_box(line)
+
+
 def purchase_order_payloads(
     orders: QuerySet[PurchaseOrder], *, lines: Q | None = None
 ) -> list[dict[str, Any]]:
     """Return the `purchaseOrders[]` elements for `orders`, in the queryset's order.
 
     Deleted lines are left out. `lines`, a filter on PurchaseOrderItem, limits each PO's
-    `details[]` and totals to the matching lines. It does not limit the POs themselves.
+    `details[]` to the matching lines. It limits neither the POs themselves nor the
+    header totals, which always cover every line of the PO that is not deleted.
     """
     headers = list(orders.values(*PO_COLUMNS))
     if not headers:
@@ -248,8 +252,12 @@ def purchase_order_payloads(
         status=PurchaseOrderItem.Status.DELETED
     )
     if lines is not None:
-        live = live.filter(lines)
-    lines_by_po = _group(live.order_by("id").values(*PO_LINE_COLUMNS), "purchase_order_id")
+        # The filter becomes a column rather than a WHERE clause, so the totals still see
+        # every line and the query count stays the same. Its joins are LEFT OUTER, and
+        # SQL NULL (a line without a prebook, say) reads as not listed.
+        live = live.annotate(listed=ExpressionWrapper(lines, output_field=BooleanField()))
+    columns = PO_LINE_COLUMNS if lines is None else (*PO_LINE_COLUMNS, "listed")
+    lines_by_po = _group(live.order_by("id").values(*columns), "purchase_order_id")
     boxes = Box.objects.filter(po_item__purchase_order_id__in=ids).order_by(
         "po_item_id", "sequence", "id"
     )
@@ -258,21 +266,27 @@ def purchase_order_payloads(
         po_item__purchase_order_id__in=ids
     ).order_by("po_item_id", "id")
     breakdowns_by_line = _group(breakdowns.values(*PO_BREAKDOWN_COLUMNS), "po_item_id")
-    return [
-        _po_header_payload(
-            header,
-            [
-                _po_line_payload(
-                    line, boxes_by_line.get(line["id"], []), breakdowns_by_line.get(line["id"], [])
-                )
-                for line in lines_by_po.get(header["id"], [])
-            ],
-        )
-        for header in headers
-    ]
+    payloads = []
+    for header in headers:
+        po_lines = lines_by_po.get(header["id"], [])
+        listed = po_lines if lines is None else [line for line in po_lines if line["listed"]]
+        details = [
+            _po_line_payload(
+                line, boxes_by_line.get(line["id"], []), breakdowns_by_line.get(line["id"], [])
+            )
+            for line in listed
+        ]
+        payloads.append(_po_header_payload(header, po_lines, details))
+    return payloads
 
 
-def _po_header_payload(header: Row, details: list[dict[str, Any]]) -> dict[str, Any]:
+def _po_header_payload(
+    header: Row, po_lines: list[Row], details: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Return one `purchaseOrders[]` element; its totals add up `po_lines`, not `details`."""
+    # Each line's cost is summed as the float that `details[].totalCost` shows, so an
+    # unfiltered header's totalCost is the rounded sum of its details.
+    total_cost = sum(float(_po_line_total_cost(line)) for line in po_lines)
     return {
         "id": header["id"],
         "number": header["number"],
@@ -283,8 +297,8 @@ def _po_header_payload(header: Row, details: list[dict[str, Any]]) -> dict[str, 
         "status": header["status"],
         "carrierId": header["carrier_id"],
         "carrierName": header["carrier__name"] if header["carrier_id"] is not None else "",
-        "totalBoxes": sum(line["totalBoxes"] for line in details),
-        "totalCost": round(sum((line["totalCost"] or 0) for line in details), 3),
+        "totalBoxes": sum(line["boxes"] for line in po_lines),
+        "totalCost": round(total_cost, 3),
         "comments": header["comments"],
         "createdOn": _datetime(header["created_at"]),
         "updatedOn": _datetime(header["updated_at"]),

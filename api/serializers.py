@@ -6,17 +6,24 @@ overflow one.
 """
 
 import datetime
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.envelope import flatten_errors
 from api.field_help import describe_serializers
+from orders.models import Prebook, PurchaseOrder
+from orders.services.boxes import BOX_CODE_MAX_LENGTH
+from orders.services.dates import ship_date_error
 
 ID_MAX = 2**63 - 1
 QUANTITY_MAX = 99999
 DATE_MESSAGE = "must be a date in YYYY-MM-DD form."
+MONEY_STEP = Decimal("0.001")
 
 
 class Id(serializers.IntegerField):
@@ -75,10 +82,11 @@ class KometDateTime(serializers.DateTimeField):
 class Money(serializers.Field):
     """A cost or price (decimal:10,3): a number or numeric string, rounded to 3 places."""
 
-    komet_type = "decimal:10,3, 0 to 9999999.999"
+    komet_type = "decimal:10,3, 0 or 0.001 to 9999999.999"
     default_error_messages = {
         "invalid": "must be a number such as 0.70.",
         "range": "must be between 0 and 9999999.999.",
+        "too_small": "must be 0 or at least 0.001, because amounts are kept to 3 decimals.",
     }
 
     def __init__(self, **kwargs):
@@ -97,7 +105,10 @@ class Money(serializers.Field):
             self.fail("invalid")
         if value < 0 or value >= Decimal("10000000"):
             self.fail("range")
-        return value.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+        # Rounding would store such an amount as 0, which reads as free of charge.
+        if 0 < value < MONEY_STEP:
+            self.fail("too_small")
+        return value.quantize(MONEY_STEP, rounding=ROUND_HALF_UP)
 
     def to_representation(self, value):
         return float(value)
@@ -118,6 +129,28 @@ class UnitTypeField(serializers.CharField):
         if value and value.lower() not in ("stem", "bunch"):
             self.fail("choice")
         return value.title() or None
+
+
+class KometChoice(serializers.ChoiceField):
+    """A choice from a fixed list of names, matched ignoring case.
+
+    `choices` maps each name a caller may send to the value the database stores, which
+    is what validation returns.
+    """
+
+    def __init__(self, choices: dict[str, str], **kwargs):
+        kwargs.setdefault("required", False)
+        self.stored_values = {name.lower(): value for name, value in choices.items()}
+        listed = ", ".join(repr(name) for name in choices)
+        kwargs.setdefault("error_messages", {"invalid_choice": f"must be one of {listed}."})
+        super().__init__(choices=list(choices), **kwargs)
+
+    def to_internal_value(self, data):
+        if data == "" and self.allow_blank:
+            return ""
+        if isinstance(data, str) and data.strip().lower() in self.stored_values:
+            return self.stored_values[data.strip().lower()]
+        self.fail("invalid_choice")
 
 
 def add_reference_fields(fields: dict, prefix: str, *, code_length: int, name_key: str) -> None:
@@ -232,30 +265,105 @@ class PurchaseOrderMixedCreateInput(PurchaseOrderHeaderInput):
     purchaseOrderItems = MixedBoxInput(many=True, min_length=1, max_length=500)
 
 
+@dataclass
+class RejectedItem:
+    """An item of an `ItemwiseList` that failed validation, kept at its place in the list."""
+
+    index: int
+    # The item as the request sent it, so the result can echo its keys.
+    data: Any
+    # Each invalid field with its path from the request root, its rule and the value sent.
+    message: str
+
+
+class ItemwiseList(serializers.ListSerializer):
+    """A list whose items are validated one by one, so that an invalid item fails alone.
+
+    The list itself (its type and length) is still checked as a whole. Each item that
+    breaks a rule becomes a `RejectedItem` at its index in the validated list, so a
+    method can report it in its per-item results and process the other items.
+    """
+
+    def run_child_validation(self, data):
+        try:
+            return super().run_child_validation(data)
+        except serializers.ValidationError as error:
+            # Returned rather than raised, so DRF goes on to the next item.
+            return error
+
+    def to_internal_value(self, data):
+        items = super().to_internal_value(data)
+        validated = []
+        for index, item in enumerate(items):
+            if isinstance(item, serializers.ValidationError):
+                path = f"{self.field_name}[{index}]"
+                lines = flatten_errors(item.detail, data[index], path)
+                item = RejectedItem(index=index, data=data[index], message=" | ".join(lines))
+            validated.append(item)
+        return validated
+
+
+BOX_CODE_LENGTH_RULE = f"must be 1 to {BOX_CODE_MAX_LENGTH} characters long."
+
+
 class BoxCodeField(serializers.CharField):
+    default_error_messages = {"blank": BOX_CODE_LENGTH_RULE, "max_length": BOX_CODE_LENGTH_RULE}
+
     def __init__(self, **kwargs):
-        super().__init__(max_length=20, allow_blank=False, **kwargs)
+        super().__init__(max_length=BOX_CODE_MAX_LENGTH, allow_blank=False, **kwargs)
+
+
+class ShipDateField(KometDate):
+    """The day a shipment left the farm, within `orders.services.dates.ship_date_error`'s window."""
+
+    def to_internal_value(self, value):
+        date = super().to_internal_value(value)
+        problem = ship_date_error(date)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return date
+
+
+LOT_NUMBER_MAX_LENGTH = 20
+
+
+class LotNumberField(Text):
+    """A farm's lot number: 1 to 20 digits, not 0. Empty or null lets the portal assign one."""
+
+    komet_type = f"string:{LOT_NUMBER_MAX_LENGTH}, 1 to {LOT_NUMBER_MAX_LENGTH} digits, not 0"
+    default_error_messages = {
+        "lot_number": (
+            f"must be a positive whole number of 1 to {LOT_NUMBER_MAX_LENGTH} digits, "
+            "such as '234232'."
+        ),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(LOT_NUMBER_MAX_LENGTH, **kwargs)
+
+    def to_internal_value(self, data):
+        # Older Komet docs type lotNumber as an integer; accept both.
+        if isinstance(data, int) and not isinstance(data, bool):
+            data = str(data)
+        value = super().to_internal_value(data)
+        if value and not (value.isascii() and value.isdigit() and int(value) > 0):
+            self.fail("lot_number")
+        return value
 
 
 class ShipmentLineInput(serializers.Serializer):
     poItemId = Id(required=True)
     awb = serializers.CharField(max_length=25)
     houseAWB = Text(25)
-    shipDate = KometDate()
+    shipDate = ShipDateField()
     boxCodes = serializers.ListField(
         child=BoxCodeField(), required=False, allow_null=True, max_length=QUANTITY_MAX
     )
-    lotNumber = Text(20)
-
-    def to_internal_value(self, data):
-        # Older Komet docs type lotNumber as an integer; accept both.
-        if isinstance(data, dict) and isinstance(data.get("lotNumber"), int):
-            data = {**data, "lotNumber": str(data["lotNumber"])}
-        return super().to_internal_value(data)
+    lotNumber = LotNumberField()
 
 
 class ShipmentInput(serializers.Serializer):
-    poItems = ShipmentLineInput(many=True, min_length=1, max_length=500)
+    poItems = ItemwiseList(child=ShipmentLineInput(), min_length=1, max_length=500)
     vendorId = Id(allow_null=True)
 
 
@@ -265,7 +373,7 @@ class BoxCodeChangeLine(serializers.Serializer):
 
 
 class BoxCodeChangeInput(serializers.Serializer):
-    boxes = BoxCodeChangeLine(many=True, min_length=1, max_length=1000)
+    boxes = ItemwiseList(child=BoxCodeChangeLine(), min_length=1, max_length=1000)
 
 
 class PrebookItemDeleteInput(serializers.Serializer):
@@ -340,7 +448,11 @@ class PrebookListInput(serializers.Serializer):
     carrierName = Text(200)
     carrierId = Id()
     customerPONumber = Text(20)
-    prebookStatus = Text(20)
+    prebookStatus = KometChoice(
+        {"Open": Prebook.Status.OPEN, "Cancelled": Prebook.Status.CANCELLED},
+        allow_blank=True,
+        allow_null=True,
+    )
     isEcommerce = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
@@ -372,10 +484,7 @@ class PurchaseOrderListInput(serializers.Serializer):
     product = Text(100)
     origin = Text(4)
     prebook = Text(10)
-    status = serializers.ChoiceField(
-        required=False,
-        choices=["Pending Approval", "Approved", "Confirmed by Farm", "Shipped", "Cancelled"],
-    )
+    status = KometChoice({label: value for value, label in PurchaseOrder.Status.choices})
     purchaseOrderItemIds = Text(200)
     updatedAsOf = KometDateTime(required=False)
 

@@ -193,6 +193,33 @@ def own_backend_pid() -> int:
         return cursor.fetchone()[0]
 
 
+def database_backend_pids() -> list[int]:
+    """Return the PostgreSQL backend pids connected to the bench database."""
+    with _admin_connection() as admin:
+        rows = admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [CONFIG.database],
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """Return the user + system CPU seconds used so far by the processes `pids`.
+
+    Processes that have exited are skipped, so their CPU time is not counted.
+    """
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        total += times.user + times.system
+    return total
+
+
 def redis_flush() -> None:
     """Empty the bench's own Redis db (FLUSHDB on that db only)."""
     import redis

@@ -29,9 +29,12 @@ from harness import (
     KometClient,
     Stack,
     bootstrap,
+    cpu_seconds,
+    database_backend_pids,
     database_recreate,
     envelope_ok,
     order_codes,
+    own_backend_pid,
     percentile,
     prebook_body,
     print_machine,
@@ -113,8 +116,33 @@ def check_line_counts(lines: int) -> tuple[int, int]:
     return prebooks.exclude(n=lines).count(), pos.exclude(n=lines).count()
 
 
-def measure_floor(*, orders: int, lines: int) -> float:
-    """Write `orders` prebooks and POs of `lines` lines with bulk_create; return seconds."""
+@dataclass
+class CpuUse:
+    """CPU seconds used during a run by the Python side and by PostgreSQL backends."""
+
+    python: float = 0.0
+    database: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return self.python + self.database
+
+
+def backend_cpu_snapshot() -> dict[int, float]:
+    return {pid: cpu_seconds([pid]) for pid in database_backend_pids()}
+
+
+def backend_cpu_since(before: dict[int, float]) -> float:
+    """Return the CPU seconds the bench database's backends used since `before` was taken."""
+    after = backend_cpu_snapshot()
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def measure_floor(*, orders: int, lines: int, cpu: CpuUse | None = None) -> float:
+    """Write `orders` prebooks and POs of `lines` lines with bulk_create; return seconds.
+
+    With `cpu`, also store the CPU time of this process and of its database backend.
+    """
     from django.db import transaction
 
     from catalog.models import BoxType, Carrier, Customer, Vendor
@@ -130,6 +158,9 @@ def measure_floor(*, orders: int, lines: int) -> float:
     ship = truck - datetime.timedelta(days=2)
     number_base = 900_000_000
 
+    backend = own_backend_pid()
+    backend_before = cpu_seconds([backend])
+    process_before = time.process_time()
     start = time.perf_counter()
     for order in range(orders):
         with transaction.atomic():
@@ -170,7 +201,11 @@ def measure_floor(*, orders: int, lines: int) -> float:
                     for item in items
                 ]
             )
-    return time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    if cpu is not None:
+        cpu.python = time.process_time() - process_before
+        cpu.database = cpu_seconds([backend]) - backend_before
+    return elapsed
 
 
 def print_latencies(result: IntakeResult) -> None:
@@ -205,9 +240,16 @@ def main() -> None:
             f"intake: {args.clients} clients, {args.orders} orders of {args.lines} lines, "
             f"gunicorn {args.web_workers}x{args.web_threads}, database {config.database}"
         )
+        web_pids = stack.tree_pids("web")
+        web_before = cpu_seconds(web_pids)
+        backends_before = backend_cpu_snapshot()
         result = run_clients(
             stack.web_url, farm.token, clients=args.clients, orders=args.orders,
             lines=args.lines, max_seconds=args.max_seconds,
+        )
+        api_cpu = CpuUse(
+            python=cpu_seconds(web_pids) - web_before,
+            database=backend_cpu_since(backends_before),
         )
     finally:
         stack.stop()
@@ -220,7 +262,8 @@ def main() -> None:
     print(f"prebooks with a line count other than {args.lines}: {wrong_prebooks}; POs: {wrong_pos}")
 
     api_lines = result.orders_done * args.lines * 2
-    floor_seconds = measure_floor(orders=args.floor_orders, lines=args.lines)
+    floor_cpu = CpuUse()
+    floor_seconds = measure_floor(orders=args.floor_orders, lines=args.lines, cpu=floor_cpu)
     floor_lines = args.floor_orders * args.lines * 2
     if api_lines:
         api_per_line = result.elapsed / api_lines * 1000
@@ -236,6 +279,17 @@ def main() -> None:
         ratio = api_per_line / floor_per_line
         verdict = "meets" if ratio <= 3 else "misses"
         print(f"API / floor per line: {ratio:.2f} ({verdict} the goal of 3)")
+        # CPU time depends far less than wall time on what else runs on the machine.
+        api_cpu_line = api_cpu.total / api_lines * 1000
+        floor_cpu_line = floor_cpu.total / floor_lines * 1000
+        print(
+            f"CPU per line: API {api_cpu_line:.3f} ms (gunicorn "
+            f"{api_cpu.python / api_lines * 1000:.3f} + PostgreSQL "
+            f"{api_cpu.database / api_lines * 1000:.3f}); floor {floor_cpu_line:.3f} ms "
+            f"(Python {floor_cpu.python / floor_lines * 1000:.3f} + PostgreSQL "
+            f"{floor_cpu.database / floor_lines * 1000:.3f}); ratio "
+            f"{api_cpu_line / floor_cpu_line:.2f}"
+        )
     print_machine()
 
 

@@ -40,15 +40,26 @@ def parse_day_range(query, today: datetime.date) -> DayRange:
     return DayRange(start=start, end=end, by=by)
 
 
+def _date_filter(field: str, days: DayRange) -> dict[str, str]:
+    """Return changelist lookups for `field` from `days.start` up to and including `days.end`.
+
+    The upper bound is left out when `days.end` is the last date Python can represent,
+    because no later date exists to compare with.
+    """
+    lookups = {f"{field}__gte": days.start.isoformat()}
+    if days.end < datetime.date.max:
+        lookups[f"{field}__lt"] = (days.end + datetime.timedelta(days=1)).isoformat()
+    return lookups
+
+
 def _links(days: DayRange) -> dict[str, str]:
     """Return admin list URLs filtered to the same dates, for the page's links."""
-    after = (days.end + datetime.timedelta(days=1)).isoformat()
     if days.by == "truck":
-        prebooks = {"truck_date__gte": days.start.isoformat(), "truck_date__lt": after}
+        prebooks = _date_filter("truck_date", days)
         pos = {}
     else:
         prebooks = {}
-        pos = {"ship_date__gte": days.start.isoformat(), "ship_date__lt": after}
+        pos = _date_filter("ship_date", days)
     return {
         "pos": reverse("admin:orders_purchaseorder_changelist") + "?" + urlencode(pos),
         "prebooks": reverse("admin:orders_prebook_changelist") + "?" + urlencode(prebooks),
@@ -56,12 +67,21 @@ def _links(days: DayRange) -> dict[str, str]:
     }
 
 
-def _nav(days: DayRange) -> dict[str, str]:
+def _nav(days: DayRange) -> dict[str, str | None]:
+    """Return the query strings of the previous and next ranges and of the other date kind.
+
+    `previous` or `next` is None when that range would fall outside the dates Python can
+    represent (before 0001-01-01 or after 9999-12-31).
+    """
     span = (days.end - days.start).days + 1
     step = datetime.timedelta(days=span)
 
-    def shifted(delta: datetime.timedelta) -> str:
-        query = {"start": (days.start + delta).isoformat(), "end": (days.end + delta).isoformat()}
+    def shifted(delta: datetime.timedelta) -> str | None:
+        try:
+            start, end = days.start + delta, days.end + delta
+        except OverflowError:
+            return None
+        query = {"start": start.isoformat(), "end": end.isoformat()}
         return "?" + urlencode({**query, "by": days.by})
 
     return {

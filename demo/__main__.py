@@ -43,11 +43,9 @@ def _start_services(group: ProcessGroup, *, web_port: int, farm_port: int) -> No
         "web",
         [
             "-m", "gunicorn", "komet_axerrio.wsgi:application",
-            "--bind", f"127.0.0.1:{web_port}", "--workers", "2", "--threads", "4",
-            "--timeout", "120", "--access-logfile", "-",
-            # %(U)s is the path without the query string: GET calls carry the API token and
-            # `login` a password in the query, and neither may reach a log file.
-            "--access-logformat", '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss',
+            # gunicorn.conf.py sets the workers, keep-alive and an access log format that
+            # leaves out query strings, where API tokens travel.
+            "--bind", f"127.0.0.1:{web_port}", "--access-logfile", "-",
         ],
     )
     group.start(
@@ -87,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=RUN_PORT, help="Portal port for `run`.")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    # Checked before the slow migrate and catalog import, so a busy port fails at once.
+    if args.mode == "run" and not port_is_free(args.port):
+        print(f"Port {args.port} is in use; stop what runs there or pass --port.")
+        return 2
 
     # The headless demo keeps its own SQLite file, broker and logs, so running it while
     # `make run` serves does not touch the running portal's farm token or data.
@@ -106,9 +108,6 @@ def main(argv: list[str] | None = None) -> int:
     seed.ensure_users()
 
     if args.mode == "run":
-        if not port_is_free(args.port):
-            print(f"Port {args.port} is in use; stop what runs there or pass --port.")
-            return 2
         web_port = args.port
     else:
         web_port = free_port()

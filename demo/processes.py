@@ -33,7 +33,13 @@ def free_port() -> int:
 
 
 def port_is_free(port: int) -> bool:
+    """Return whether a server can listen on 127.0.0.1:`port`.
+
+    The probe sets SO_REUSEADDR as gunicorn does, so connections of a stopped server
+    still in TIME-WAIT do not count, while a socket listening on the port does.
+    """
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

@@ -240,7 +240,10 @@ LOGGING = {
         "console": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
     # Every handler on the root logger blanks tokens, passwords and secrets in messages.
-    "filters": {"redact_secrets": {"()": "security.log_redaction.RedactSecretsFilter"}},
+    "filters": {
+        "redact_secrets": {"()": "security.log_redaction.RedactSecretsFilter"},
+        "forbidden_one_line": {"()": "security.forbidden_log.ForbiddenOneLineFilter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -251,6 +254,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # An HTTP 403 is logged as one line with its reason, never with a traceback.
+        "django.request": {"filters": ["forbidden_one_line"]},
         "urllib3": {"level": "WARNING"},
     },
 }

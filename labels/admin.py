@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from core.admin import BoundedDateHierarchyMixin
 from core.badges import badge
 from labels.models import LabelBatch
 
@@ -14,7 +15,7 @@ STATE_COLOURS = {
 
 
 @admin.register(LabelBatch)
-class LabelBatchAdmin(admin.ModelAdmin):
+class LabelBatchAdmin(BoundedDateHierarchyMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "description",

@@ -7,8 +7,11 @@ from django.forms.models import BaseInlineFormSet
 from orders.models import Prebook, PrebookBreakdown, PrebookItem
 from orders.services.prebooks import (
     breakdown_total_error,
+    ordered_boxes_error,
     prebook_header_errors,
     prebook_item_errors,
+    prebook_items_ordered_boxes,
+    vendor_ship_date_error,
 )
 
 
@@ -61,7 +64,24 @@ class PrebookItemForm(forms.ModelForm):
                 self.add_error(name, message)
         if self.instance.pk and not self.has_error("bunches"):
             self._check_breakdowns(cleaned)
+        if self.instance.pk is None or "vendor_ship_date" in self.changed_data:
+            message = vendor_ship_date_error(vendor_ship_date=cleaned.get("vendor_ship_date"))
+            if message and not self.has_error("vendor_ship_date"):
+                self.add_error("vendor_ship_date", message)
+        if self.instance.pk and not self.has_error("boxes"):
+            self._check_ordered_boxes(cleaned)
         return cleaned
+
+    def _check_ordered_boxes(self, cleaned: dict) -> None:
+        boxes = cleaned.get("boxes")
+        if boxes is None or boxes >= self.instance.boxes:
+            return
+        ordered = prebook_items_ordered_boxes(prebook_item_ids=[self.instance.pk])
+        message = ordered_boxes_error(
+            item_id=self.instance.pk, boxes=boxes, ordered=ordered.get(self.instance.pk)
+        )
+        if message:
+            self.add_error("boxes", message)
 
     def _check_breakdowns(self, cleaned: dict) -> None:
         breakdowns = list(self.instance.breakdowns.all())
@@ -73,6 +93,9 @@ class PrebookItemForm(forms.ModelForm):
 
 class PrebookItemFormSet(BaseInlineFormSet):
     def clean(self) -> None:
+        # This runs first because the admin's own check of protected rows, run from
+        # super().clean(), would otherwise reject the delete without naming the boxes.
+        self._check_deleted_lines_not_ordered()
         super().clean()
         if any(self.errors):
             return
@@ -92,6 +115,26 @@ class PrebookItemFormSet(BaseInlineFormSet):
                     f"The farm would ship on {ship_date:%Y-%m-%d}, after the truck date "
                     f"{truck_date:%Y-%m-%d}; choose a date on or before the truck date.",
                 )
+
+    def _check_deleted_lines_not_ordered(self) -> None:
+        """Reject deleting a line that PO lines still link.
+
+        Django ignores the errors of a form marked for deletion, so the message is a
+        formset error.
+        """
+        deleted_ids = [
+            form.instance.pk
+            for form in self.forms
+            if form.instance.pk and self._should_delete_form(form)
+        ]
+        ordered = prebook_items_ordered_boxes(prebook_item_ids=deleted_ids)
+        messages = [
+            ordered_boxes_error(item_id=item_id, boxes=None, ordered=ordered.get(item_id))
+            for item_id in deleted_ids
+        ]
+        messages = [message for message in messages if message]
+        if messages:
+            raise forms.ValidationError(messages)
 
 
 class PrebookBreakdownFormSet(BaseInlineFormSet):

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Upper
 
 from catalog.models import BoxType, Carrier, Customer, Product, Vendor
 from core.models import TimestampedModel
@@ -352,6 +353,15 @@ class Box(TimestampedModel):
     class Meta:
         ordering = ["po_item", "sequence", "id"]
         verbose_name_plural = "boxes"
+        constraints = [
+            # Box codes are unique across the importer without regard to case. The services
+            # store them upper-cased, and this index also rejects writes that bypass them.
+            models.UniqueConstraint(
+                Upper("code"),
+                name="unique_box_code_upper",
+                violation_error_message="A box with this code already exists (case is ignored).",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.code

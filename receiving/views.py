@@ -129,6 +129,13 @@ def _parse_date(text: str) -> datetime.date | None:
         return None
 
 
+def _days_before(date: datetime.date, days: int) -> datetime.date:
+    """Return `date` minus `days`, or the first representable date (0001-01-01) when earlier."""
+    if (date - datetime.date.min).days < days:
+        return datetime.date.min
+    return date - datetime.timedelta(days=days)
+
+
 def _report_page(request: HttpRequest, *, boxes, title: str, links: dict) -> HttpResponse:
     report = receiving_report(boxes=boxes, title=title)
     context = admin_page_context(request, title=title, report=report, **links)
@@ -218,8 +225,8 @@ def awb_index(request: HttpRequest) -> HttpResponse:
     """
     today = timezone.localdate()
     date_to = _parse_date(request.GET.get("to", "")) or today + datetime.timedelta(days=1)
-    date_from = _parse_date(request.GET.get("from", "")) or date_to - datetime.timedelta(
-        days=AWB_LIST_DEFAULT_DAYS
+    date_from = _parse_date(request.GET.get("from", "")) or _days_before(
+        date_to, AWB_LIST_DEFAULT_DAYS
     )
     query = awb_normalize(request.GET.get("awb", ""))
     if query:

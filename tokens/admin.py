@@ -6,6 +6,7 @@ action, whatever model permissions they hold. Tokens are never deleted, so their
 trail and ledger rows keep pointing at a real record.
 """
 
+import time
 from typing import Any
 
 from django.contrib import admin, messages
@@ -38,8 +39,17 @@ STATUS_COLOURS = {
     TokenStatus.REVOKED: "grey",
 }
 # The request attribute that carries a new token's plaintext from save_model to
-# response_add; the plaintext lives only in this one response.
+# response_add, which moves it into the session for the one-time page.
 _PLAINTEXT_ATTRIBUTE = "_issued_api_token_plaintext"
+# Session key of the plaintexts waiting for their one-time page: {token id: {"plaintext",
+# "issued_at" (Unix seconds)}}. The page pops its entry, so a reload cannot show it again.
+# NOTE: with database-backed sessions the plaintext sits in the session row until the page
+# pops it, and browsers request that page right after the redirect. An entry whose page is
+# never opened stays until the next token is issued or shown in that session, or until the
+# session row is deleted (sign-out, or `clearsessions` after it expires).
+ISSUED_PLAINTEXT_SESSION_KEY = "tokens_issued_plaintext"
+# Seconds after issuing during which the one-time page may still show the plaintext.
+ISSUED_PLAINTEXT_MAX_AGE_SECONDS = 300
 
 
 class TokenStatusFilter(admin.SimpleListFilter):
@@ -228,17 +238,33 @@ class ApiTokenAdmin(admin.ModelAdmin):
         setattr(request, _PLAINTEXT_ATTRIBUTE, issued.plaintext)
 
     def response_add(self, request: HttpRequest, obj: ApiToken, post_url_continue=None):
+        """Redirect to the one-time page (POST/redirect/GET), so a reload sends no second POST."""
         plaintext = getattr(request, _PLAINTEXT_ATTRIBUTE, None)
         if plaintext is None:
             return super().response_add(request, obj, post_url_continue)
+        _issued_plaintext_store(request, obj, plaintext)
+        created_url = reverse("admin:tokens_apitoken_created", args=[obj.pk])
+        return HttpResponseRedirect(created_url, status=303)
+
+    def created_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Show a new token's plaintext once; later requests get a page saying it was shown."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        token = self.get_object(request, unquote(object_id))
+        if token is None:
+            raise Http404("No API token with this id.")
+        plaintext = _issued_plaintext_pop(request, token)
+        live = token.revoked_at is None
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": "API token created",
-            "token": obj,
+            "title": "API token created" if plaintext else "API token already shown",
+            "token": token,
             "plaintext": plaintext,
-            "change_url": reverse("admin:tokens_apitoken_change", args=[obj.pk]),
+            "change_url": reverse("admin:tokens_apitoken_change", args=[token.pk]),
             "changelist_url": reverse("admin:tokens_apitoken_changelist"),
+            "add_url": reverse("admin:tokens_apitoken_add"),
+            "revoke_url": reverse("admin:tokens_apitoken_revoke", args=[token.pk]) if live else "",
         }
         response = TemplateResponse(
             request, "admin/tokens/apitoken/token_created.html", context
@@ -254,6 +280,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
                 "<path:object_id>/revoke/",
                 self.admin_site.admin_view(self.revoke_view),
                 name="tokens_apitoken_revoke",
+            ),
+            path(
+                "<path:object_id>/created/",
+                self.admin_site.admin_view(self.created_view),
+                name="tokens_apitoken_created",
             ),
         ]
         return custom + super().get_urls()
@@ -318,3 +349,27 @@ def _copy_token(source: ApiToken, target: ApiToken) -> None:
         setattr(target, field.attname, getattr(source, field.attname))
     target._state.adding = False
     target._state.db = source._state.db
+
+
+def _issued_plaintexts(request: HttpRequest) -> dict[str, dict[str, Any]]:
+    """Return the session's waiting plaintexts, without those older than the maximum age."""
+    entries = request.session.get(ISSUED_PLAINTEXT_SESSION_KEY) or {}
+    oldest = time.time() - ISSUED_PLAINTEXT_MAX_AGE_SECONDS
+    return {pk: entry for pk, entry in entries.items() if entry.get("issued_at", 0) >= oldest}
+
+
+def _issued_plaintext_store(request: HttpRequest, token: ApiToken, plaintext: str) -> None:
+    entries = _issued_plaintexts(request)
+    entries[str(token.pk)] = {"plaintext": plaintext, "issued_at": time.time()}
+    request.session[ISSUED_PLAINTEXT_SESSION_KEY] = entries
+
+
+def _issued_plaintext_pop(request: HttpRequest, token: ApiToken) -> str | None:
+    """Remove and return the token's waiting plaintext, or None if it was shown or expired."""
+    entries = _issued_plaintexts(request)
+    entry = entries.pop(str(token.pk), None)
+    if entries:
+        request.session[ISSUED_PLAINTEXT_SESSION_KEY] = entries
+    else:
+        request.session.pop(ISSUED_PLAINTEXT_SESSION_KEY, None)
+    return entry["plaintext"] if entry else None

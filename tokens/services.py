@@ -8,6 +8,7 @@ HMAC-SHA256(TOKEN_PEPPER, secret), compared in constant time.
 import hashlib
 import hmac
 import ipaddress
+import logging
 import secrets
 import string
 import unicodedata
@@ -16,14 +17,15 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
 from catalog.models import Vendor
 from tokens.methods import AXERRIO_METHODS, all_method_names, token_types_for
 from tokens.models import ApiToken, ApiTokenDailyUsage
+
+logger = logging.getLogger(__name__)
 
 ALPHABET = string.ascii_lowercase + string.digits
 PREFIX_LENGTH = 8
@@ -52,8 +54,8 @@ class TokenInputError(ValueError):
         self.field = field
 
 
-# One message for an unknown prefix, a wrong secret, a revoked and an expired token, so a
-# caller cannot tell which part of a guess was right.
+# One message for an unknown prefix, a wrong secret, a revoked or expired token and a call
+# from outside the token's allowed networks, so a caller cannot tell which check failed.
 INVALID_TOKEN_MESSAGE = "Invalid authentication token."
 
 
@@ -297,7 +299,13 @@ def api_token_authenticate(raw: str, *, remote_address: str | None = None) -> Ap
     if token.expires_at is not None and token.expires_at <= now:
         raise TokenError(INVALID_TOKEN_MESSAGE)
     if not _address_allowed(token, remote_address):
-        raise TokenError("This token may not be used from this address.")
+        # The caller gets the generic message, so only the log says that the token was valid.
+        logger.warning(
+            "API token %s… rejected: address %s is outside its allowed networks.",
+            token.prefix,
+            remote_address or "(none)",
+        )
+        raise TokenError(INVALID_TOKEN_MESSAGE)
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_WRITE_INTERVAL:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=remote_address)
         token.last_used_at, token.last_used_ip = now, remote_address
@@ -306,14 +314,15 @@ def api_token_authenticate(raw: str, *, remote_address: str | None = None) -> Ap
 
 def api_token_count_request(token: ApiToken) -> int:
     """Count one request against today's quota (UTC day) and return today's total."""
-    today = timezone.now().date()
-    updated = ApiTokenDailyUsage.objects.filter(token=token, day=today).update(
-        requests=F("requests") + 1
-    )
-    if not updated:
-        usage, created = ApiTokenDailyUsage.objects.get_or_create(
-            token=token, day=today, defaults={"requests": 1}
+    table = ApiTokenDailyUsage._meta.db_table
+    # One statement inserts today's row or increments it, so concurrent requests of one
+    # token neither race on the insert nor wait on a lock longer than the statement.
+    # PostgreSQL and SQLite (3.35 and later) both accept ON CONFLICT ... RETURNING.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (token_id, day, requests) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (token_id, day) DO UPDATE SET requests = {table}.requests + 1 "
+            "RETURNING requests",
+            [token.pk, timezone.now().date()],
         )
-        if not created:
-            ApiTokenDailyUsage.objects.filter(pk=usage.pk).update(requests=F("requests") + 1)
-    return ApiTokenDailyUsage.objects.get(token=token, day=today).requests
+        return cursor.fetchone()[0]

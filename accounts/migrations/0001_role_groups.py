@@ -2,9 +2,17 @@ from django.db import migrations
 
 
 def create_role_groups(apps, schema_editor):
-    from accounts.services import role_groups_sync
+    """Create the empty role groups.
 
-    role_groups_sync(apps=apps)
+    Their permissions are set by accounts' post_migrate handler (role_groups_sync). It
+    runs after the whole plan, when every app's models exist. At this point the models of
+    later migrations (such as labels.LabelBatch) have no permissions yet.
+    """
+    from accounts.roles import ROLES
+
+    group_model = apps.get_model("auth", "Group")
+    for role in ROLES:
+        group_model.objects.get_or_create(name=role)
 
 
 def delete_role_groups(apps, schema_editor):

@@ -2,12 +2,16 @@
 
 from typing import Any
 
+from rest_framework.exceptions import ValidationError
+
 from api import serializers as s
 from api.base import ApiCall, KometMethod
 from api.envelope import ApiError, Conflict, NotFound
 from catalog.models import Vendor
 from orders.services.boxes import (
+    CodeChangeOutcome,
     ShipmentError,
+    ShipmentOutcome,
     box_code_normalize,
     box_codes_change,
     po_item_ship,
@@ -32,6 +36,26 @@ def _company_vendor(call: ApiCall, data: dict[str, Any]) -> Vendor | None:
     return vendor
 
 
+def _sent_po_item_id(item: Any) -> int | None:
+    """Return the `poItemId` of a rejected item as an integer, or None if it is not a valid id."""
+    value = item.get("poItemId") if isinstance(item, dict) else None
+    try:
+        return s.Id(required=True).run_validation(value)
+    except ValidationError:
+        return None
+
+
+def _shipment_result(outcome: ShipmentOutcome) -> dict[str, Any]:
+    return {
+        "poItemId": outcome.po_item_id,
+        "status": int(outcome.ok),
+        "message": outcome.message,
+        "boxCodes": outcome.box_codes,
+        "lotNumber": outcome.lot_number,
+        "newPOItemId": outcome.new_po_item_id,
+    }
+
+
 class PurchaseOrderItemsAwbAdd(KometMethod):
     """Ship several PO lines on an AWB; each line succeeds or fails on its own."""
 
@@ -40,25 +64,29 @@ class PurchaseOrderItemsAwbAdd(KometMethod):
     ledger_kind = ExchangeKind.SHIPMENT_RECEIVED
 
     def handle(self, call: ApiCall, data: dict[str, Any]) -> dict[str, Any]:
-        outcomes = shipment_record(
-            farm=_company_vendor(call, data), lines=data["poItems"], actor_label=call.actor_label
-        )
-        results = [
-            {
-                "poItemId": o.po_item_id,
-                "status": int(o.ok),
-                "message": o.message,
-                "boxCodes": o.box_codes,
-                "lotNumber": o.lot_number,
-                "newPOItemId": o.new_po_item_id,
-            }
-            for o in outcomes
+        items = data["poItems"]
+        # Items that failed validation are reported as failed lines and never reach the service.
+        outcomes: list[ShipmentOutcome | None] = [
+            ShipmentOutcome(po_item_id=_sent_po_item_id(item.data), ok=False, message=item.message)
+            if isinstance(item, s.RejectedItem)
+            else None
+            for item in items
         ]
-        shipped = sum(o.ok for o in outcomes)
+        indexes = [index for index, outcome in enumerate(outcomes) if outcome is None]
+        shipped_outcomes = shipment_record(
+            farm=_company_vendor(call, data),
+            lines=[items[index] for index in indexes],
+            line_indexes=indexes,
+            actor_label=call.actor_label,
+        )
+        for index, outcome in zip(indexes, shipped_outcomes, strict=True):
+            outcomes[index] = outcome
+        results = [_shipment_result(outcome) for outcome in outcomes]
+        shipped = sum(outcome.ok for outcome in outcomes)
         message = f"{shipped} of {len(outcomes)} PO item(s) added to the AWB."
         if not shipped:
             raise ApiError(message, **{RESULT_LIST: results})
-        first = next(o for o in outcomes if o.ok)
+        first = next(outcome for outcome in outcomes if outcome.ok)
         call.purchase_order_id = first.purchase_order.pk
         return {"message": message, RESULT_LIST: results}
 
@@ -97,6 +125,42 @@ class PurchaseOrderItemAwbAdd(KometMethod):
         return result
 
 
+def _sent_text(item: Any, key: str) -> str | None:
+    value = item.get(key) if isinstance(item, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _code_change_result(outcome: CodeChangeOutcome) -> dict[str, Any]:
+    return {
+        "currentBoxCode": outcome.current_code,
+        "newBoxCode": outcome.new_code,
+        "status": int(outcome.ok),
+        "message": outcome.message,
+    }
+
+
+def _code_change_failure(
+    item: Any, index: int, first_index: dict[str, int]
+) -> CodeChangeOutcome | None:
+    """Return the failed outcome of box `index` if it fails before any box changes, else None.
+
+    `first_index` maps each normalized new code seen so far to the first box that sent
+    it. A later box that sends the same new code fails.
+    """
+    if isinstance(item, s.RejectedItem):
+        current = _sent_text(item.data, "currentBoxCode")
+        return CodeChangeOutcome(current, _sent_text(item.data, "newBoxCode"), False, item.message)
+    new = box_code_normalize(item["newBoxCode"])
+    if new in first_index:
+        message = (
+            f"boxes[{index}].newBoxCode {item['newBoxCode']!r}: sent twice in this request "
+            f"(first in boxes[{first_index[new]}])."
+        )
+        return CodeChangeOutcome(item["currentBoxCode"], new, False, message)
+    first_index[new] = index
+    return None
+
+
 class BoxCodeChange(KometMethod):
     """Replace box codes, for example with the farm's own label codes."""
 
@@ -104,27 +168,22 @@ class BoxCodeChange(KometMethod):
     input_serializer = s.BoxCodeChangeInput
 
     def handle(self, call: ApiCall, data: dict[str, Any]) -> dict[str, Any]:
-        pairs = [(box["currentBoxCode"], box["newBoxCode"]) for box in data["boxes"]]
-        seen: set[str] = set()
-        for index, (_current, new) in enumerate(pairs):
-            if box_code_normalize(new) in seen:
-                raise ApiError(f"boxes[{index}].newBoxCode {new!r}: sent twice in this request.")
-            seen.add(box_code_normalize(new))
-        outcomes = box_codes_change(
+        items = data["boxes"]
+        first_index: dict[str, int] = {}
+        outcomes = [
+            _code_change_failure(item, index, first_index) for index, item in enumerate(items)
+        ]
+        indexes = [index for index, outcome in enumerate(outcomes) if outcome is None]
+        changed_outcomes = box_codes_change(
             farm=call.vendor if call.is_vendor else None,
-            changes=pairs,
+            changes=[(items[i]["currentBoxCode"], items[i]["newBoxCode"]) for i in indexes],
+            indexes=indexes,
             actor_label=call.actor_label,
         )
-        changed = sum(o.ok for o in outcomes)
-        boxes = [
-            {
-                "currentBoxCode": o.current_code,
-                "newBoxCode": o.new_code,
-                "status": int(o.ok),
-                "message": o.message,
-            }
-            for o in outcomes
-        ]
+        for index, outcome in zip(indexes, changed_outcomes, strict=True):
+            outcomes[index] = outcome
+        changed = sum(outcome.ok for outcome in outcomes)
+        boxes = [_code_change_result(outcome) for outcome in outcomes]
         message = f"{changed} box code(s) changed, {len(outcomes) - changed} not changed."
         if not changed:
             raise ApiError(message, boxes=boxes)

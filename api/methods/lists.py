@@ -329,6 +329,7 @@ class PurchaseOrderList(ListMethod):
 
     The line filters (customerId, customerPONumber, product, prebook, purchaseOrderItemIds)
     select the POs that have a matching line and trim each PO's `details[]` to those lines.
+    The header totals still cover the whole PO.
     """
 
     name = "purchase.order.list"

@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from catalog.models import BoxType, Vendor
+from core.admin import BoundedDateHierarchyMixin
 from orders.admin.common import (
     LineHoldMixin,
     OrderColumnsMixin,
@@ -129,7 +130,7 @@ class PrebookItemInline(LineHoldMixin, admin.TabularInline):
 
 
 @admin.register(Prebook)
-class PrebookAdmin(OrderColumnsMixin, admin.ModelAdmin):
+class PrebookAdmin(BoundedDateHierarchyMixin, OrderColumnsMixin, admin.ModelAdmin):
     form = PrebookForm
     status_colours = PREBOOK_STATUS_COLOURS
     inlines = [PrebookItemInline, *exchange_inlines(PrebookExchangeInline)]

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
 
+from core.admin import BoundedDateHierarchyMixin
 from core.badges import badge
 from orders.admin.common import (
     LineHoldMixin,
@@ -120,7 +121,7 @@ class StatusChangeInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(OrderColumnsMixin, admin.ModelAdmin):
+class PurchaseOrderAdmin(BoundedDateHierarchyMixin, OrderColumnsMixin, admin.ModelAdmin):
     change_form_template = "admin/orders/purchaseorder/change_form.html"
     status_colours = PO_STATUS_COLOURS
     inlines = [

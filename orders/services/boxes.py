@@ -11,13 +11,15 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Upper
 
 from audit.services import audit_record
 from catalog.models import Vendor
 from orders.awb import awb_error, awb_normalize
 from orders.models import Box, PurchaseOrder, PurchaseOrderBreakdown, PurchaseOrderItem
+from orders.services.dates import ship_date_error
 from orders.services.numbers import LOT, LOT_RANGE, document_numbers_next
 from orders.services.purchase_order_intake import purchase_order_ship_if_complete
 
@@ -89,7 +91,16 @@ def generated_box_code(po_item: PurchaseOrderItem, sequence: int) -> str:
     return f"PB{po_item.pk:08d}{sequence:03d}"
 
 
-def _load_line(po_item_id: int, farm: Vendor | None) -> PurchaseOrderItem:
+def _line_field(field_prefix: str) -> str:
+    """Return the start of a message about the line as a whole.
+
+    In a list of lines (``field_prefix`` such as "poItems[2].") the message names the
+    line's ``poItemId`` field. The single-line method puts its own "poItemId N: " first.
+    """
+    return f"{field_prefix}poItemId: " if field_prefix else ""
+
+
+def _load_line(po_item_id: int, farm: Vendor | None, field_prefix: str = "") -> PurchaseOrderItem:
     item = (
         PurchaseOrderItem.objects.select_for_update(of=("self",))
         .select_related("purchase_order__vendor")
@@ -98,24 +109,28 @@ def _load_line(po_item_id: int, farm: Vendor | None) -> PurchaseOrderItem:
     )
     missing = item is None or item.status == PurchaseOrderItem.Status.DELETED
     if missing or (farm is not None and item.purchase_order.vendor_id != farm.pk):
-        raise ShipmentError(f"no PO line with id {po_item_id}.", kind="not_found")
+        raise ShipmentError(
+            f"{_line_field(field_prefix)}no PO line with id {po_item_id}.", kind="not_found"
+        )
     return item
 
 
-def _check_line(item: PurchaseOrderItem) -> None:
+def _check_line(item: PurchaseOrderItem, field_prefix: str = "") -> None:
     po = item.purchase_order
+    where = _line_field(field_prefix)
     if item.status == PurchaseOrderItem.Status.SHIPPED:
-        raise ShipmentError(f"PO line {item.pk} is already shipped.", kind="conflict")
+        raise ShipmentError(f"{where}PO line {item.pk} is already shipped.", kind="conflict")
     if po.status == PurchaseOrder.Status.PENDING_APPROVAL:
         raise ShipmentError(
-            f"PO {po.number} is still Pending Approval; it cannot ship before it is approved.",
+            f"{where}PO {po.number} is still Pending Approval; "
+            "it cannot ship before it is approved.",
             kind="conflict",
         )
     if po.status in (PurchaseOrder.Status.CANCELLED, PurchaseOrder.Status.SHIPPED):
-        raise ShipmentError(f"PO {po.number} is {po.status}.", kind="conflict")
+        raise ShipmentError(f"{where}PO {po.number} is {po.status}.", kind="conflict")
     if item.hold_reason:
         raise ShipmentError(
-            f"PO line {item.pk} is held ({item.get_hold_reason_display()}); "
+            f"{where}PO line {item.pk} is held ({item.get_hold_reason_display()}); "
             "it ships once the importer maps the code.",
             kind="conflict",
         )
@@ -143,7 +158,21 @@ def _check_codes(item: PurchaseOrderItem, codes: list[str], *, field_prefix: str
         seen.add(code)
     if problems:
         raise ShipmentError("; ".join(problems) + ".")
-    taken = set(Box.objects.filter(code__in=seen).values_list("code", flat=True))
+    _raise_if_codes_taken(codes, field_name)
+
+
+def box_codes_taken(codes: list[str]) -> set[str]:
+    """Return which of the normalized ``codes`` a stored box has, in any case."""
+    return set(
+        Box.objects.annotate(code_upper=Upper("code"))
+        .filter(code_upper__in=codes)
+        .values_list("code_upper", flat=True)
+    )
+
+
+def _raise_if_codes_taken(codes: list[str], field_name: str) -> None:
+    """Raise a "conflict" ShipmentError naming each of the normalized ``codes`` already stored."""
+    taken = box_codes_taken(codes)
     problems = [
         f"{field_name}[{index}] {code!r}: already used by another box"
         for index, code in enumerate(codes)
@@ -153,14 +182,18 @@ def _check_codes(item: PurchaseOrderItem, codes: list[str], *, field_prefix: str
         raise ShipmentError("; ".join(problems) + ".", kind="conflict")
 
 
-def _check_lot(lot_number: str) -> None:
-    if len(lot_number) > 20:
-        raise ShipmentError("lotNumber: must be at most 20 characters.")
+def _check_lot(lot_number: str, field_prefix: str = "") -> None:
+    """Raise ShipmentError unless ``lot_number`` is 1 to 20 digits, not 0, outside LOT_RANGE."""
+    field_name = f"{field_prefix}lotNumber"
     numeric = lot_number.isascii() and lot_number.isdigit()
-    if numeric and LOT_RANGE[0] <= int(lot_number) <= LOT_RANGE[1]:
+    if not numeric or len(lot_number) > 20 or int(lot_number) == 0:
         raise ShipmentError(
-            f"lotNumber {lot_number!r}: numbers {LOT_RANGE[0]}-{LOT_RANGE[1]} are the portal's "
-            "own lot numbers; send a number outside that range, or none to get one."
+            f"{field_name} {lot_number!r}: must be a positive whole number of 1 to 20 digits."
+        )
+    if LOT_RANGE[0] <= int(lot_number) <= LOT_RANGE[1]:
+        raise ShipmentError(
+            f"{field_name} {lot_number!r}: numbers {LOT_RANGE[0]}-{LOT_RANGE[1]} are the "
+            "portal's own lot numbers; send a number outside that range, or none to get one."
         )
 
 
@@ -219,17 +252,20 @@ def po_item_ship(
     and the rest move to a new open line (returned as `new_po_item_id`). Box codes are
     stored upper-cased. ``field_prefix`` goes before field names in error messages.
     """
-    item = _load_line(po_item_id, farm)
-    _check_line(item)
+    item = _load_line(po_item_id, farm, field_prefix)
+    _check_line(item, field_prefix)
     problem = awb_error(awb)
     if problem:
         raise ShipmentError(f"{field_prefix}awb {awb!r}: {problem}.")
+    problem = ship_date_error(ship_date)
+    if problem:
+        raise ShipmentError(f"{field_prefix}shipDate {ship_date.isoformat()}: {problem}")
     if len(house_awb) > 25:
         raise ShipmentError(f"{field_prefix}houseAWB: must be at most 25 characters.")
     codes = [box_code_normalize(code) for code in box_codes] if box_codes else []
     _check_codes(item, codes, field_prefix=field_prefix)
     if lot_number:
-        _check_lot(lot_number)
+        _check_lot(lot_number, field_prefix)
     else:
         lot_number = str(document_numbers_next(name=LOT)[0])
 
@@ -239,20 +275,27 @@ def po_item_ship(
     if not codes:
         codes = [generated_box_code(item, n) for n in range(1, item.boxes + 1)]
         _check_codes(item, codes)
-    Box.objects.bulk_create(
-        [
-            Box(
-                code=code,
-                po_item=item,
-                sequence=n,
-                lot_number=lot_number,
-                awb=awb_normalize(awb),
-                house_awb=house_awb,
-                ship_date=ship_date,
+    try:
+        with transaction.atomic():
+            Box.objects.bulk_create(
+                [
+                    Box(
+                        code=code,
+                        po_item=item,
+                        sequence=n,
+                        lot_number=lot_number,
+                        awb=awb_normalize(awb),
+                        house_awb=house_awb,
+                        ship_date=ship_date,
+                    )
+                    for n, code in enumerate(codes, start=1)
+                ]
             )
-            for n, code in enumerate(codes, start=1)
-        ]
-    )
+    except IntegrityError:
+        # A concurrent request stored one of these codes after _check_codes ran, so the
+        # unique index on UPPER(code) rejected this insert.
+        _raise_if_codes_taken(codes, f"{field_prefix}boxCodes")
+        raise
     item.status = PurchaseOrderItem.Status.SHIPPED
     item.save(update_fields=["status", "boxes", "updated_at"])
     audit_record(
@@ -277,16 +320,24 @@ def po_item_ship(
 
 
 def shipment_record(
-    *, farm: Vendor | None, lines: list[dict[str, Any]], actor_label: str
+    *,
+    farm: Vendor | None,
+    lines: list[dict[str, Any]],
+    actor_label: str,
+    line_indexes: list[int] | None = None,
 ) -> list[ShipmentOutcome]:
     """Ship several PO lines, each in its own savepoint; a failed line is reported, not raised.
 
     `lines` contains dicts with `poItemId`, `awb`, `houseAWB`, `shipDate`, `boxCodes`,
-    `lotNumber`. A PO whose lines have all shipped becomes Shipped.
+    `lotNumber`. `line_indexes` gives each line's position in the request's `poItems`,
+    for the field names in messages, when the caller left some items out; by default a
+    line's position in `lines` is used. A PO whose lines have all shipped becomes Shipped.
     """
+    if line_indexes is None:
+        line_indexes = list(range(len(lines)))
     outcomes = []
     seen_codes: set[str] = set()
-    for line_index, line in enumerate(lines):
+    for line_index, line in zip(line_indexes, lines, strict=True):
         codes = [box_code_normalize(code) for code in line.get("boxCodes") or []]
         repeated = [code for code in codes if code in seen_codes]
         if repeated:
@@ -337,16 +388,24 @@ class CodeChangeOutcome:
 
 
 def box_codes_change(
-    *, farm: Vendor | None, changes: list[tuple[str, str]], actor_label: str
+    *,
+    farm: Vendor | None,
+    changes: list[tuple[str, str]],
+    actor_label: str,
+    indexes: list[int] | None = None,
 ) -> list[CodeChangeOutcome]:
     """Replace box codes one by one (`box.code.change`); a farm only changes its own boxes.
 
     Both codes are normalized, so the current code matches in any case and the new code
     is stored in upper case. Each outcome echoes the current code as sent, so the caller
-    can match it to its request, and the new code as stored.
+    can match it to its request, and the new code as stored. `indexes` gives each
+    change's position in the request's `boxes`, for the field names in messages, when
+    the caller left some boxes out; by default a change's position in `changes` is used.
     """
+    if indexes is None:
+        indexes = list(range(len(changes)))
     outcomes = []
-    for index, (current, new) in enumerate(changes):
+    for index, (current, new) in zip(indexes, changes, strict=True):
         new_code = box_code_normalize(new)
         try:
             with transaction.atomic():
@@ -365,14 +424,19 @@ def box_codes_change(
 
 
 def box_for_code(boxes: QuerySet[Box], code: str) -> Box | None:
-    """Return the box of ``boxes`` with this code, matched exactly first, then in upper case.
+    """Return the box of ``boxes`` with this code, matched exactly first, then ignoring case.
 
-    The exact match finds a lower-case code that the upper-casing migration left alone
-    because another box has the same code in upper case.
+    Matching UPPER(code) finds a code stored outside the upper-case form, such as one
+    written before box codes were upper-cased, whatever case it is scanned in. The unique
+    index on UPPER(code) allows at most one box per code in any case.
     """
     normalized = box_code_normalize(code)
-    matches = {box.code: box for box in boxes.filter(code__in={code, normalized})}
-    return matches.get(code) or matches.get(normalized)
+    candidates = boxes.alias(code_upper=Upper("code")).filter(
+        Q(code=code) | Q(code_upper=normalized)
+    )
+    matches = list(candidates[:2])
+    exact = [box for box in matches if box.code == code]
+    return (exact or matches or [None])[0]
 
 
 def _box_code_change(
@@ -389,10 +453,9 @@ def _box_code_change(
         raise ShipmentError(f"{field_prefix}newBoxCode {new!r}: {problem}")
     if new == current:
         return
-    if Box.objects.filter(code=new).exists():
-        raise ShipmentError(
-            f"{field_prefix}newBoxCode {new!r}: already used by another box", kind="conflict"
-        )
+    taken_message = f"{field_prefix}newBoxCode {new!r}: already used by another box"
+    if box_codes_taken([new]) - {box_code_normalize(current)}:
+        raise ShipmentError(taken_message, kind="conflict")
     if box.received_at is not None:
         raise ShipmentError(
             f"{field_prefix}currentBoxCode {current!r}: Box was already received; "
@@ -400,7 +463,14 @@ def _box_code_change(
             kind="conflict",
         )
     box.code = new
-    box.save(update_fields=["code", "updated_at"])
+    try:
+        with transaction.atomic():
+            box.save(update_fields=["code", "updated_at"])
+    except IntegrityError:
+        # A concurrent request took the new code after the check above.
+        if box_codes_taken([new]):
+            raise ShipmentError(taken_message, kind="conflict") from None
+        raise
     audit_record(
         action="box.code_change",
         obj=box.po_item.purchase_order,

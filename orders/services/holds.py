@@ -44,6 +44,19 @@ def prebook_refresh_holds(prebook: Prebook) -> int:
     return held
 
 
+def held_count_store_new(document: Prebook | PurchaseOrder, items: list) -> int:
+    """Store the held-line count of a document just created with exactly `items`.
+
+    Each item's `hold_reason` must already be set, as the intake services do before
+    `bulk_create`, so nothing is read back. Returns the count.
+    """
+    held = sum(1 for item in items if item.hold_reason)
+    if held != document.held_line_count:
+        type(document).objects.filter(pk=document.pk).update(held_line_count=held)
+        document.held_line_count = held
+    return held
+
+
 def purchase_order_refresh_holds(po: PurchaseOrder) -> int:
     held = 0
     for item in po.items.select_related("purchase_order").exclude(

@@ -7,10 +7,13 @@ farm code is not mapped yet are kept and held, never dropped.
 """
 
 import datetime
+import hashlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.db import connection
 
 from audit.services import audit_record
 from catalog.models import Vendor
@@ -38,13 +41,12 @@ from orders.services.codes import (
 )
 from orders.services.dates import order_date_check, vendor_ship_date_check
 from orders.services.holds import (
+    held_count_store_new,
     po_item_hold_reason,
     prebook_item_hold_reason,
     prebook_refresh_holds,
-    purchase_order_refresh_holds,
 )
-from orders.services.numbers import purchase_order_number_next
-from orders.services.prebooks import prebook_number_allocate
+from orders.services.numbers import prebook_number_next, purchase_order_number_next
 from orders.services.purchase_orders import (
     purchase_order_approve,
 )
@@ -103,6 +105,40 @@ def _vendor_ship_date(truck_date: datetime.date, vendor: Vendor | None) -> datet
 def _unmapped(resolved: Resolved) -> Any:
     """Return the farm's code row while it is not mapped; headers keep it only until then."""
     return resolved.farm_code if resolved.record is None else None
+
+
+def _header_ref_key(resolved: Resolved) -> str:
+    """Return the record id and unmapped farm code id that `_existing_prebook` filters on."""
+    record_id = resolved.record.pk if resolved.record is not None else ""
+    unmapped = _unmapped(resolved)
+    farm_code_id = unmapped.pk if unmapped is not None else ""
+    return f"{record_id}/{farm_code_id}"
+
+
+def _lock_prebook_header(header: dict[str, Any], resolved: dict[str, Any]) -> None:
+    """Wait for any other `useExisting` request with the same prebook header to commit.
+
+    Without the lock, concurrent requests all miss the prebook none of them has committed
+    yet and each creates one. The key hashes the customer, carrier, truck date and customer
+    PO that `_existing_prebook` matches on. The lock is transaction-scoped, so it must be
+    taken inside the request's transaction. SQLite serialises writers, so it is skipped.
+    """
+    if connection.vendor != "postgresql":
+        return
+    name = "|".join(
+        [
+            "prebook.useExisting",
+            _header_ref_key(resolved[CUSTOMER]),
+            _header_ref_key(resolved[CARRIER]),
+            str(header["shipDate"]),
+            header.get("customerPO") or "",
+        ]
+    )
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)]
+        )
 
 
 def _existing_prebook(header: dict[str, Any], resolved: dict[str, Any]) -> Prebook | None:
@@ -171,11 +207,14 @@ def prebook_intake(
 
     header = {kind: resolver.get(ref) for kind, ref in header_refs.items()}
     auto_pos = bool(data.get("autoGeneratePOsfromPrebooks"))
-    prebook = _existing_prebook(data, header) if data.get("useExisting") else None
+    prebook = None
+    if data.get("useExisting"):
+        _lock_prebook_header(data, header)
+        prebook = _existing_prebook(data, header)
     created = prebook is None
     if created:
         prebook = Prebook.objects.create(
-            number=prebook_number_allocate(),
+            number=prebook_number_next(),
             customer=header[CUSTOMER].record,
             vendor_customer=_unmapped(header[CUSTOMER]),
             carrier=header[CARRIER].record,
@@ -239,7 +278,10 @@ def prebook_intake(
     if breakdowns:
         PrebookBreakdown.objects.bulk_create(breakdowns)
 
-    prebook_refresh_holds(prebook)
+    if created:
+        held_count_store_new(prebook, items)
+    else:
+        prebook_refresh_holds(prebook)
     audit_record(
         action="prebook.api_create" if created else "prebook.api_add_lines",
         obj=prebook,
@@ -298,7 +340,7 @@ def _generate_purchase_orders(
         for po_item in po_items:
             po_item.hold_reason = po_item_hold_reason(po_item)
         PurchaseOrderItem.objects.bulk_create(po_items)
-        purchase_order_refresh_holds(po)
+        held_count_store_new(po, po_items)
         if farm is None and not po.held_line_count:
             po = purchase_order_approve(po=po, actor_label=actor_label)
         purchase_orders.append(po)
@@ -331,6 +373,21 @@ def _push_prebook_to_farms(*, prebook: Prebook, items: list[PrebookItem], create
 # --- deletes ----------------------------------------------------------------------------------
 
 
+def _on_purchase_order(prebook_item_ids: list[int]) -> bool:
+    """Return whether a PO line that is not deleted links one of these prebook lines.
+
+    A PO line links a prebook line itself or, in a mixed box, through a breakdown.
+    """
+    if not prebook_item_ids:
+        return False
+    live = PurchaseOrderItem.objects.exclude(status=PurchaseOrderItem.Status.DELETED)
+    if live.filter(prebook_item_id__in=prebook_item_ids).exists():
+        return True
+    return PurchaseOrderBreakdown.objects.filter(
+        prebook_item_id__in=prebook_item_ids, po_item__in=live
+    ).exists()
+
+
 def prebook_item_remove(
     *, farm: Vendor | None, prebook_id: int, item_id: int, actor_label: str
 ) -> PrebookItem | None:
@@ -361,12 +418,13 @@ def prebook_item_remove(
             changes={f"line {item.pk} boxes": [old, 0]},
         )
         return item
-    if item.po_items.exclude(status=PurchaseOrderItem.Status.DELETED).exists():
+    if _on_purchase_order([item.pk]):
         raise IntakeError(
             f"prebookItemId: line {item_id} is on a purchase order; delete the PO line first.",
             kind="conflict",
         )
     PurchaseOrderItem.objects.filter(prebook_item=item).update(prebook_item=None)
+    PurchaseOrderBreakdown.objects.filter(prebook_item=item).update(prebook_item=None)
     vendor = item.vendor
     item.delete()
     prebook_refresh_holds(prebook)
@@ -400,10 +458,16 @@ def prebook_remove(*, prebook_id: int, actor_label: str) -> None:
     prebook = Prebook.objects.select_for_update().filter(pk=prebook_id).first()
     if prebook is None:
         raise IntakeError(f"prebookId: no prebook with id {prebook_id}.", kind="not_found")
-    on_po = PurchaseOrderItem.objects.filter(prebook_item__prebook=prebook).exclude(
-        status=PurchaseOrderItem.Status.DELETED
+    # The PO create methods lock the prebook lines they link, so locking them here too
+    # serialises a delete and a PO create. After the lock, the check below reads a PO line
+    # committed meanwhile, and a PO create that waited for this delete finds no line.
+    line_ids = list(
+        PrebookItem.objects.select_for_update()
+        .filter(prebook=prebook)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    if on_po.exists():
+    if _on_purchase_order(line_ids):
         raise IntakeError(
             f"prebookId: prebook {prebook.number} has lines on purchase orders; "
             "delete those PO lines first.",

@@ -17,14 +17,23 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from audit.services import actor_label_for, audit_record
 from catalog.models import Vendor
-from orders.models import DocumentCounter, Prebook, PrebookBreakdown, PrebookItem, UnitType
+from orders.models import (
+    Prebook,
+    PrebookBreakdown,
+    PrebookItem,
+    PurchaseOrder,
+    PurchaseOrderBreakdown,
+    PurchaseOrderItem,
+    UnitType,
+)
 from orders.selectors import carrier_cutoff_warning
+from orders.services.dates import DAYS_AHEAD, DAYS_BACK
 from orders.services.holds import prebook_refresh_holds
+from orders.services.numbers import prebook_number_next
 
 logger = logging.getLogger(__name__)
 
@@ -77,11 +86,38 @@ def prebook_header_errors(
             f"Truck date {prebook.truck_date:%Y-%m-%d} is in the past; "
             f"choose {today:%Y-%m-%d} or later."
         )
+    elif truck_date_changed and prebook.truck_date > today + datetime.timedelta(days=DAYS_AHEAD):
+        latest = today + datetime.timedelta(days=DAYS_AHEAD)
+        errors["truck_date"] = (
+            f"Truck date {prebook.truck_date:%Y-%m-%d} is more than {DAYS_AHEAD} days ahead; "
+            f"choose a date from {today:%Y-%m-%d} to {latest:%Y-%m-%d}."
+        )
     if prebook.carrier_id is None:
         errors["carrier"] = "Carrier is required: choose the truck line that takes the boxes."
     if prebook.customer_id is None:
         errors["customer"] = "Customer is required."
     return errors
+
+
+def vendor_ship_date_error(
+    *, vendor_ship_date: datetime.date | None, today: datetime.date | None = None
+) -> str:
+    """Return a message when a line's vendor ship date is outside the window the API accepts.
+
+    The window runs from yesterday to DAYS_AHEAD days ahead, as for `prebook.create`.
+    Callers check only a date that is new or changed, so an old prebook stays editable.
+    """
+    if vendor_ship_date is None:
+        return ""
+    today = today or timezone.localdate()
+    earliest = today - datetime.timedelta(days=DAYS_BACK)
+    latest = today + datetime.timedelta(days=DAYS_AHEAD)
+    if earliest <= vendor_ship_date <= latest:
+        return ""
+    return (
+        f"Vendor ship date {vendor_ship_date:%Y-%m-%d} is outside the allowed dates; "
+        f"choose a date from {earliest:%Y-%m-%d} to {latest:%Y-%m-%d}."
+    )
 
 
 # The API's upper bound for quantities, so a line entered in the admin can always be pushed.
@@ -145,12 +181,115 @@ def breakdown_total_error(*, item: PrebookItem, breakdowns: Sequence[PrebookBrea
     return ""
 
 
+# --- lines on purchase orders ------------------------------------------------------------
+
+# PO statuses in which a PO can still be approved, confirmed or shipped.
+OPEN_PO_STATUSES = (
+    PurchaseOrder.Status.PENDING_APPROVAL,
+    PurchaseOrder.Status.APPROVED,
+    PurchaseOrder.Status.CONFIRMED,
+)
+
+
+@dataclass(frozen=True)
+class OrderedBoxes:
+    """Boxes of one prebook line on PO lines, and the numbers of those POs."""
+
+    boxes: int
+    po_numbers: tuple[str, ...]
+
+
+def prebook_items_ordered_boxes(
+    *, prebook_item_ids: Iterable[int], open_only: bool = False
+) -> dict[int, OrderedBoxes]:
+    """Return the boxes on PO lines of each prebook line that has any, keyed by line id.
+
+    PO lines that are deleted or on a cancelled PO do not count, and with `open_only` only
+    POs in OPEN_PO_STATUSES count. A PO line links a prebook line itself or through one of
+    its mixed-box breakdowns, and its boxes count once for each prebook line it links.
+    """
+    prebook_item_ids = list(prebook_item_ids)
+    if not prebook_item_ids:
+        return {}
+    direct = PurchaseOrderItem.objects.filter(prebook_item_id__in=prebook_item_ids).exclude(
+        status=PurchaseOrderItem.Status.DELETED
+    )
+    through_breakdowns = PurchaseOrderBreakdown.objects.filter(
+        prebook_item_id__in=prebook_item_ids
+    ).exclude(po_item__status=PurchaseOrderItem.Status.DELETED)
+    if open_only:
+        direct = direct.filter(purchase_order__status__in=OPEN_PO_STATUSES)
+        through_breakdowns = through_breakdowns.filter(
+            po_item__purchase_order__status__in=OPEN_PO_STATUSES
+        )
+    else:
+        direct = direct.exclude(purchase_order__status=PurchaseOrder.Status.CANCELLED)
+        through_breakdowns = through_breakdowns.exclude(
+            po_item__purchase_order__status=PurchaseOrder.Status.CANCELLED
+        )
+    links = set(
+        direct.values_list("pk", "prebook_item_id", "boxes", "purchase_order__number")
+    ) | set(
+        through_breakdowns.values_list(
+            "po_item_id", "prebook_item_id", "po_item__boxes", "po_item__purchase_order__number"
+        )
+    )
+    ordered: dict[int, OrderedBoxes] = {}
+    for _po_item_id, item_id, boxes, number in sorted(links):
+        found = ordered.get(item_id, OrderedBoxes(boxes=0, po_numbers=()))
+        numbers = found.po_numbers if number in found.po_numbers else (*found.po_numbers, number)
+        ordered[item_id] = OrderedBoxes(boxes=found.boxes + boxes, po_numbers=numbers)
+    return ordered
+
+
+def ordered_boxes_error(*, item_id: int, boxes: int | None, ordered: OrderedBoxes | None) -> str:
+    """Return a message when prebook line `item_id` would keep fewer boxes than its PO lines have.
+
+    `boxes` None means the line is being deleted.
+    """
+    if ordered is None or not ordered.boxes:
+        return ""
+    if boxes is not None and boxes >= ordered.boxes:
+        return ""
+    numbers = ", ".join(ordered.po_numbers)
+    change = "be deleted" if boxes is None else f"go down to {boxes} box(es)"
+    return (
+        f"Prebook line {item_id} cannot {change}: {ordered.boxes} box(es) are already on "
+        f"PO {numbers}. Cancel those POs or delete their lines first."
+    )
+
+
+def _ordered_boxes_errors(
+    stored_items: dict[int, PrebookItem], items: Sequence[PrebookItem], deleted_ids: set[int]
+) -> list[str]:
+    """Return a message for each stored line that is deleted or cut below its boxes on POs."""
+    cut = {
+        item.pk: item.boxes
+        for item in items
+        if item.pk in stored_items
+        and item.pk not in deleted_ids
+        and item.boxes is not None
+        and item.boxes < stored_items[item.pk].boxes
+    }
+    checked = set(cut) | (deleted_ids & set(stored_items))
+    ordered = prebook_items_ordered_boxes(prebook_item_ids=sorted(checked))
+    messages = []
+    for item_id in sorted(checked):
+        message = ordered_boxes_error(
+            item_id=item_id, boxes=cut.get(item_id), ordered=ordered.get(item_id)
+        )
+        if message:
+            messages.append(message)
+    return messages
+
+
 def _validate(
     prebook: Prebook,
     items: Sequence[PrebookItem],
     breakdowns: dict[tuple, list[PrebookBreakdown]],
     *,
     truck_date_changed: bool,
+    stored_items: dict[int, PrebookItem] | None = None,
 ) -> None:
     errors: dict[str, list[str]] = {}
     for name, message in prebook_header_errors(
@@ -159,7 +298,15 @@ def _validate(
         errors.setdefault(name, []).append(message)
     if not items:
         errors.setdefault("__all__", []).append("A prebook needs at least one line.")
+    stored_items = stored_items or {}
     for number, item in enumerate(items, start=1):
+        stored = stored_items.get(item.pk)
+        if stored is None or stored.vendor_ship_date != item.vendor_ship_date:
+            message = vendor_ship_date_error(vendor_ship_date=item.vendor_ship_date)
+            if message:
+                errors.setdefault("__all__", []).append(
+                    f"Line {number}, vendor_ship_date: {message}"
+                )
         vendor_ship_date_default(prebook=prebook, item=item)
         for name, message in prebook_item_errors(item=item).items():
             errors.setdefault("__all__", []).append(f"Line {number}, {name}: {message}")
@@ -178,23 +325,6 @@ def _validate(
             errors.setdefault("__all__", []).append(f"Line {number}: {message}")
     if errors:
         raise ValidationError(errors)
-
-
-# --- numbering --------------------------------------------------------------------------
-
-
-def prebook_number_allocate() -> int:
-    """Return the next prebook number; call inside a transaction (the counter row is locked).
-
-    The number is also kept above every existing prebook, so numbers written by other
-    paths (the API, imports) never collide with it.
-    """
-    counter, _ = DocumentCounter.objects.get_or_create(name="prebook")
-    counter = DocumentCounter.objects.select_for_update().get(pk=counter.pk)
-    highest = Prebook.objects.aggregate(highest=Max("number"))["highest"] or 0
-    counter.last_value = max(counter.last_value, highest) + 1
-    counter.save(update_fields=["last_value"])
-    return counter.last_value
 
 
 # --- create, update, cancel -------------------------------------------------------------
@@ -217,7 +347,7 @@ def prebook_create(
     user = _user(actor)
 
     with transaction.atomic():
-        prebook.number = prebook.number or prebook_number_allocate()
+        prebook.number = prebook.number or prebook_number_next()
         prebook.status = Prebook.Status.OPEN
         prebook.created_by = prebook.created_by or user
         prebook.save()
@@ -275,15 +405,33 @@ def prebook_update(
 
     final_items = _final_items(stored_items, items, deleted_ids)
     by_item = _final_breakdowns(final_items, breakdowns, deleted_breakdowns)
-    _validate(prebook, final_items, by_item, truck_date_changed="truck_date" in header_changes)
+    _validate(
+        prebook,
+        final_items,
+        by_item,
+        truck_date_changed="truck_date" in header_changes,
+        stored_items=stored_items,
+    )
     if header_changes:
         changed_vendors |= {item.vendor_id for item in final_items}
 
     with transaction.atomic():
         Prebook.objects.select_for_update().get(pk=prebook.pk)
+        # purchase.order.create locks the prebook lines it links, so a PO line added
+        # meanwhile is counted here, before any line is cut or deleted.
+        _lock_items(prebook)
+        messages = _ordered_boxes_errors(stored_items, items, deleted_ids)
+        if messages:
+            raise ValidationError(messages)
         before_vendors = set(stored.items.values_list("vendor_id", flat=True))
         prebook.save()
         PrebookBreakdown.objects.filter(pk__in=[row.pk for row in deleted_breakdowns]).delete()
+        # Only deleted PO lines and lines of cancelled POs can still link a deleted line
+        # here, and their PROTECT foreign keys would block the delete.
+        PurchaseOrderItem.objects.filter(prebook_item_id__in=deleted_ids).update(prebook_item=None)
+        PurchaseOrderBreakdown.objects.filter(prebook_item_id__in=deleted_ids).update(
+            prebook_item=None
+        )
         PrebookItem.objects.filter(prebook=prebook, pk__in=deleted_ids).delete()
         for item in items:
             if item.pk in deleted_ids:
@@ -327,6 +475,15 @@ def prebook_cancel(*, prebook: Prebook, actor: Any = None, reason: str) -> Prebo
         prebook = Prebook.objects.select_for_update().get(pk=prebook.pk)
         if prebook.status == Prebook.Status.CANCELLED:
             raise ValidationError(f"Prebook {prebook.number} is already cancelled.")
+        open_orders = prebook_items_ordered_boxes(
+            prebook_item_ids=_lock_items(prebook), open_only=True
+        )
+        if open_orders:
+            numbers = sorted({number for row in open_orders.values() for number in row.po_numbers})
+            raise ValidationError(
+                f"Prebook {prebook.number} cannot be cancelled: its lines are on open "
+                f"PO {', '.join(numbers)}. Cancel those POs or delete their lines first."
+            )
         prebook.status = Prebook.Status.CANCELLED
         prebook.save(update_fields=["status", "updated_at"])
         audit_record(
@@ -343,6 +500,16 @@ def prebook_cancel(*, prebook: Prebook, actor: Any = None, reason: str) -> Prebo
 
 
 # --- helpers ----------------------------------------------------------------------------
+
+
+def _lock_items(prebook: Prebook) -> list[int]:
+    """Lock the prebook's lines in id order and return their ids."""
+    return list(
+        PrebookItem.objects.select_for_update()
+        .filter(prebook=prebook)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def _user(actor: Any) -> Any:

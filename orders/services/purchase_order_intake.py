@@ -25,7 +25,11 @@ from orders.models import (
 )
 from orders.services.codes import BOX_TYPE, CARRIER, PRODUCT, CodeResolver, IntakeError, code_ref
 from orders.services.dates import order_date_check
-from orders.services.holds import po_item_hold_reason, purchase_order_refresh_holds
+from orders.services.holds import (
+    held_count_store_new,
+    po_item_hold_reason,
+    purchase_order_refresh_holds,
+)
 from orders.services.intake import LineOutcome, PurchaseOrderIntakeResult, _unit_type, line_message
 from orders.services.numbers import purchase_order_number_next
 from orders.services.purchase_orders import (
@@ -57,16 +61,22 @@ def _po_vendor(farm: Vendor | None, data: dict[str, Any]) -> Vendor:
     raise IntakeError("vendorId: required with a company token, or vendorCode.")
 
 
-def _prebook_items_for(vendor: Vendor, requested: dict[str, int]) -> dict[int, PrebookItem]:
-    """Load the prebook lines named by `requested` (path → id); other vendors' lines are absent."""
+def _prebook_items_for(
+    vendor: Vendor, requested: dict[str, int], *, with_products: bool = False
+) -> dict[int, PrebookItem]:
+    """Load the prebook lines named by `requested` (path → id); other vendors' lines are absent.
+
+    `with_products` also loads each line's product and farm product code rows, for callers
+    that read them as objects. A plain PO line copies only their ids.
+    """
     if not requested:
         return {}
+    related = ["prebook"]
+    if with_products:
+        related += ["product", "vendor_product"]
     # Locked, so two requests cannot both order the last boxes of one prebook line.
-    # The related rows are read with the line because the PO line copies them.
     found = (
-        PrebookItem.objects.select_related(
-            "prebook", "product", "vendor_product", "box_type", "vendor_box_type"
-        )
+        PrebookItem.objects.select_related(*related)
         .select_for_update(of=("self",))
         .in_bulk(set(requested.values()))
     )
@@ -83,18 +93,58 @@ def _prebook_items_for(vendor: Vendor, requested: dict[str, int]) -> dict[int, P
 
 
 def _boxes_already_ordered(prebook_item_ids: set[int]) -> dict[int, tuple[int, list[str]]]:
-    """Boxes of each prebook line already on PO lines that are neither deleted nor cancelled."""
-    rows = (
+    """Boxes of each prebook line already on PO lines that are neither deleted nor cancelled.
+
+    A PO line links a prebook line directly (`prebook_item`) or through one of its
+    breakdowns. Its boxes count once against each distinct prebook line it links.
+    """
+    if not prebook_item_ids:
+        return {}
+    direct = (
         PurchaseOrderItem.objects.filter(prebook_item_id__in=prebook_item_ids)
         .exclude(status=PurchaseOrderItem.Status.DELETED)
         .exclude(purchase_order__status=PurchaseOrder.Status.CANCELLED)
-        .values_list("prebook_item_id", "boxes", "purchase_order__number")
+        .order_by()
+        .values_list("pk", "prebook_item_id", "boxes", "purchase_order__number")
     )
+    through_breakdowns = (
+        PurchaseOrderBreakdown.objects.filter(prebook_item_id__in=prebook_item_ids)
+        .exclude(po_item__status=PurchaseOrderItem.Status.DELETED)
+        .exclude(po_item__purchase_order__status=PurchaseOrder.Status.CANCELLED)
+        .order_by()
+        .values_list(
+            "po_item_id", "prebook_item_id", "po_item__boxes", "po_item__purchase_order__number"
+        )
+    )
+    # UNION (not UNION ALL) drops repeated (PO line, prebook line) pairs, so a PO line
+    # linked to one prebook line several times counts once.
     ordered: dict[int, tuple[int, list[str]]] = {}
-    for item_id, boxes, number in rows:
+    for _po_item_id, item_id, boxes, number in direct.union(through_breakdowns):
         total, numbers = ordered.get(item_id, (0, []))
         ordered[item_id] = (total + boxes, numbers if number in numbers else [*numbers, number])
     return ordered
+
+
+def _raise_if_over_ordered(
+    *,
+    path: str,
+    prebook_item: PrebookItem,
+    boxes: int,
+    ordered: dict[int, tuple[int, list[str]]],
+) -> None:
+    """Raise a conflict when `boxes` more boxes exceed what is left of `prebook_item`."""
+    already, numbers = ordered.get(prebook_item.pk, (0, []))
+    if already + boxes <= prebook_item.boxes:
+        return
+    left = max(prebook_item.boxes - already, 0)
+    has = f"{path}: prebook line {prebook_item.pk} has {prebook_item.boxes} box(es)"
+    if not numbers:
+        raise IntakeError(f"{has}; at most {left} can be ordered, not {boxes}.", kind="conflict")
+    raise IntakeError(
+        f"{has} and {already} are already on PO {', '.join(numbers)}; "
+        f"at most {left} more can be ordered, not {boxes}.",
+        kind="conflict",
+    )
 
 
 def _check_not_over_ordered(
@@ -106,7 +156,7 @@ def _check_not_over_ordered(
     the same prebook line once more, and the extra PO could even be approved automatically.
     """
     seen: dict[int, str] = {}
-    ordered = _boxes_already_ordered({item_id for item_id in prebook_items})
+    ordered = _boxes_already_ordered(set(prebook_items))
     for index, line in enumerate(lines):
         item_id = line.get("prebookItemId")
         if item_id is None:
@@ -120,15 +170,45 @@ def _check_not_over_ordered(
             )
         seen[item_id] = path
         prebook_item = prebook_items[item_id]
-        boxes = line.get("boxes") or prebook_item.boxes
-        already, numbers = ordered.get(item_id, (0, []))
-        if already + boxes > prebook_item.boxes:
-            left = max(prebook_item.boxes - already, 0)
-            raise IntakeError(
-                f"{path}: prebook line {item_id} has {prebook_item.boxes} box(es) and "
-                f"{already} are already on PO {', '.join(numbers)}; at most {left} more "
-                f"can be ordered, not {boxes}.",
-                kind="conflict",
+        _raise_if_over_ordered(
+            path=path,
+            prebook_item=prebook_item,
+            boxes=line.get("boxes") or prebook_item.boxes,
+            ordered=ordered,
+        )
+
+
+def _mixed_line_links(index: int, line: dict[str, Any]) -> dict[int, str]:
+    """Map each prebook line a mixed box line links to the first field path that links it."""
+    links: dict[int, str] = {}
+    path = f"purchaseOrderItems[{index}]"
+    if line.get("prebookItemId") is not None:
+        links[line["prebookItemId"]] = f"{path}.prebookItemId"
+    for b, breakdown in enumerate(line["breakdowns"]):
+        if breakdown.get("prebookItemId") is not None:
+            links.setdefault(breakdown["prebookItemId"], f"{path}.breakdowns[{b}].prebookItemId")
+    return links
+
+
+def _check_mixed_not_over_ordered(
+    lines: list[dict[str, Any]], prebook_items: dict[int, PrebookItem]
+) -> None:
+    """Raise IntakeError when mixed box lines order more boxes of a prebook line than it has.
+
+    A box line's `boxes` count once against each distinct prebook line that the box line
+    or any of its breakdowns links. Box lines of one request that link the same prebook
+    line add up, because a farm may pack one mixed prebook line into several kinds of box.
+    """
+    ordered = _boxes_already_ordered(set(prebook_items))
+    requested: dict[int, int] = {}
+    for index, line in enumerate(lines):
+        for item_id, path in _mixed_line_links(index, line).items():
+            requested[item_id] = requested.get(item_id, 0) + line["boxes"]
+            _raise_if_over_ordered(
+                path=path,
+                prebook_item=prebook_items[item_id],
+                boxes=requested[item_id],
+                ordered=ordered,
             )
 
 
@@ -185,8 +265,11 @@ def _finish_purchase_order(
     items: list[PurchaseOrderItem],
     actor_label: str,
 ) -> bool:
-    """Refresh holds, audit, and auto-approve a farm's PO that matches portal prebooks."""
-    purchase_order_refresh_holds(po)
+    """Count held lines, audit, and auto-approve a farm's PO that matches portal prebooks."""
+    if created:
+        held_count_store_new(po, items)
+    else:
+        purchase_order_refresh_holds(po)
     audit_record(
         action="purchase_order.api_create" if created else "purchase_order.api_add_lines",
         obj=po,
@@ -254,6 +337,7 @@ def purchase_order_intake(
         if not box_ref.is_empty:
             box_type = resolver.get(box_ref)
             item.box_type, item.vendor_box_type = box_type.record, box_type.farm_code
+        _check_box_type(item, path)
         item.hold_reason = po_item_hold_reason(item)
         items.append(item)
     PurchaseOrderItem.objects.bulk_create(items)
@@ -270,6 +354,21 @@ def purchase_order_intake(
     return PurchaseOrderIntakeResult(purchase_order=po, lines=outcomes, approved=approved)
 
 
+def _check_box_type(item: PurchaseOrderItem, path: str) -> None:
+    """Raise IntakeError when a PO line has no box type, neither sent nor from its prebook line.
+
+    A line without one could be approved and shipped with no box size on its labels.
+    """
+    if item.box_type_id is not None or item.vendor_box_type_id is not None:
+        return
+    linked = item.prebook_item_id
+    reason = f"prebook line {linked} has none either" if linked else "no prebookItemId gives one"
+    raise IntakeError(
+        f"{path}.boxTypeCode: a box type is required (boxTypeId, boxTypeCode or "
+        f"boxTypeDescription), and {reason}."
+    )
+
+
 def _po_item_from_line(
     *, po: PurchaseOrder, line: dict[str, Any], linked: PrebookItem | None, path: str
 ) -> PurchaseOrderItem:
@@ -281,10 +380,10 @@ def _po_item_from_line(
     item = PurchaseOrderItem(
         purchase_order=po,
         prebook_item=linked,
-        product=base.product if base else None,
-        vendor_product=base.vendor_product if base else None,
-        box_type=base.box_type if base else None,
-        vendor_box_type=base.vendor_box_type if base else None,
+        product_id=base.product_id if base else None,
+        vendor_product_id=base.vendor_product_id if base else None,
+        box_type_id=base.box_type_id if base else None,
+        vendor_box_type_id=base.vendor_box_type_id if base else None,
         unit_type=_unit_type(pick("unitType", base.unit_type if base else UnitType.STEM)),
         boxes=pick("boxes", base.boxes if base else None),
         bunches=pick("bunches", base.bunches if base else None),
@@ -344,7 +443,8 @@ def purchase_order_mixed_intake(
                 breakdown_refs,
             )
         )
-    prebook_items = _prebook_items_for(vendor, requested)
+    prebook_items = _prebook_items_for(vendor, requested, with_products=True)
+    _check_mixed_not_over_ordered(lines, prebook_items)
     resolver.resolve()
     po, created = _target_purchase_order(
         vendor=vendor, data=data, carrier=resolver.get(carrier_ref)
@@ -352,7 +452,9 @@ def purchase_order_mixed_intake(
 
     items: list[PurchaseOrderItem] = []
     breakdown_rows: list[tuple[PurchaseOrderItem, PurchaseOrderBreakdown]] = []
-    for line, (product_ref, box_ref, breakdown_refs) in zip(lines, refs, strict=True):
+    for index, (line, (product_ref, box_ref, breakdown_refs)) in enumerate(
+        zip(lines, refs, strict=True)
+    ):
         item, rows = _mixed_box_line(
             po=po,
             line=line,
@@ -362,6 +464,9 @@ def purchase_order_mixed_intake(
             box_ref=box_ref,
             breakdown_refs=breakdown_refs,
         )
+        path = f"purchaseOrderItems[{index}]"
+        _check_box_type(item, path)
+        _check_breakdowns(item, rows, path)
         item.hold_reason = po_item_hold_reason(item)
         items.append(item)
         breakdown_rows += [(item, row) for row in rows]
@@ -410,6 +515,34 @@ def _mixed_breakdown(
         if row.cost is None:
             row.cost = linked.cost
     return row
+
+
+def _check_breakdowns(
+    item: PurchaseOrderItem, rows: list[PurchaseOrderBreakdown], path: str
+) -> None:
+    """Raise IntakeError when a breakdown lacks the cost or stems per bunch its box needs.
+
+    A breakdown without a cost would count as free in the box's unit cost. In a box sold
+    by the stem, a breakdown without stems per bunch has no units, so the box's unit cost
+    cannot be computed. A linked prebook line may give either value.
+    """
+    for index, row in enumerate(rows):
+        bpath = f"{path}.breakdowns[{index}]"
+        if row.prebook_item is not None:
+            source = f"prebook line {row.prebook_item.pk} has none either"
+        else:
+            source = "no prebookItemId gives one"
+        if item.unit_type == UnitType.STEM and row.stems_per_bunch is None:
+            raise IntakeError(
+                f"{bpath}.stemsBunch: required (at least 1) when unitType is Stem, and {source}."
+            )
+        if item.unit_type == UnitType.STEM and row.stems_per_bunch < 1:
+            raise IntakeError(
+                f"{bpath}.stemsBunch: must be at least 1 when unitType is Stem. "
+                f"Received {row.stems_per_bunch}."
+            )
+        if row.cost is None:
+            raise IntakeError(f"{bpath}.cost: required, and {source}.")
 
 
 def _mixed_box_line(
@@ -465,6 +598,10 @@ def _mixed_box_line(
         mark_code=line.get("markCode") or "",
         notes=line.get("notes") or "",
     )
+    if box_ref.is_empty and linked_box is not None:
+        # Like a plain PO line, a box line linked to a prebook line takes its box type.
+        item.box_type_id = linked_box.box_type_id
+        item.vendor_box_type_id = linked_box.vendor_box_type_id
     return item, rows
 
 

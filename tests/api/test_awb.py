@@ -17,6 +17,10 @@ from orders.awb import awb_error, awb_format, awb_is_valid, awb_normalize
         ("369-12A4-5675", False),
         ("", False),
         ("３６９１２３４５６７５", False),
+        ("000-0000-0000", False),
+        ("000-1234-5675", False),
+        ("369-0000-0000", False),
+        ("001-0000-0011", True),
     ],
 )
 def test_awb_is_valid(raw, valid):
@@ -33,4 +37,13 @@ def test_awb_normalize_and_format():
 def test_awb_error_names_check_digit():
     assert awb_error("369-1234-5670") == (
         "check digit is 0 but the serial number 1234567 mod 7 is 5"
+    )
+
+
+def test_awb_error_names_zero_prefix_and_serial():
+    assert awb_error("000-1234-5675") == (
+        "airline prefix 000 is not assigned to any airline; send the AWB's own prefix"
+    )
+    assert awb_error("369-0000-0000") == (
+        "serial number 0000000 is not a valid serial; send the AWB's own number"
     )

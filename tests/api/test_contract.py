@@ -8,13 +8,13 @@ from django.utils import timezone
 
 from orders.models import (
     Box,
-    DocumentCounter,
     Prebook,
     PrebookItem,
     PurchaseOrder,
     PurchaseOrderItem,
     Source,
 )
+from orders.services.numbers import PURCHASE_ORDER, document_number_restart
 from orders.services.purchase_orders import purchase_order_approve
 from sync.models import Exchange, ExchangeKind
 from tests.api.conftest import ApiClient
@@ -528,7 +528,7 @@ def test_other_farm_ids_look_missing(vendor_api, other_vendor_api, catalogue):
 
     shipped = other_vendor_api.post("purchase.order.items.awb.add", {"poItems": [ship]}).json()
     result = shipped["purchaseOrderItemDetailsAWBAddAPIResultList"][0]
-    assert result["message"] == f"no PO line with id {po_item}."
+    assert result["message"] == f"poItems[0].poItemId: no PO line with id {po_item}."
 
     appended = other_vendor_api.post(
         "purchase.order.create",
@@ -717,7 +717,7 @@ def test_shipment_ledger_row(vendor_api, catalogue):
 
 def test_po_number_skips_taken(vendor_api, catalogue, farm):
 
-    DocumentCounter.objects.update_or_create(name="purchase_order", defaults={"last_value": 41})
+    document_number_restart(name=PURCHASE_ORDER, last_value=41)
     PurchaseOrderFactory(number="42", vendor=farm)
     item_id = farm_prebook(vendor_api).json()["prebookItems"][0]["prebookItemId"]
     data = vendor_api.post("purchase.order.create", _po_body(item_id)).json()

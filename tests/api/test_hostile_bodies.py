@@ -93,9 +93,15 @@ def test_unicode_digits_rejected_not_crashing(vendor_api, method, params):
 
 
 def test_unicode_digit_lot_number_is_not_a_crash():
-    from orders.services.boxes import _check_lot
+    from orders.services.boxes import ShipmentError, _check_lot
 
-    _check_lot("²³")  # Not ASCII digits, so not in the portal's own range: accepted as text.
+    # "²³".isdigit() is true but int("²³") raises, so only ASCII digits make a lot number.
+    with pytest.raises(ShipmentError) as raised:
+        _check_lot("²³")
+
+    assert raised.value.message == (
+        "lotNumber '²³': must be a positive whole number of 1 to 20 digits."
+    )
 
 
 def test_unicode_digit_content_length_rejected(vendor_api):

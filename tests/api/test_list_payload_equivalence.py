@@ -389,7 +389,15 @@ def old_purchase_order_list(vendor: Vendor | None, data: dict[str, Any]) -> dict
         ).filter(line_filters)
         rows = rows.filter(pk__in=matching.values("purchase_order_id"))
     rows = rows.order_by("ship_date", "number")
-    return {"purchaseOrders": [purchase_order_payload(po) for po in rows]}
+    payloads = [purchase_order_payload(po) for po in rows]
+    if line_filters:
+        # Line filters trim details[] only: the header totals cover the whole PO, so they
+        # are taken from the same PO built without the filters.
+        for payload in payloads:
+            whole = purchase_order_payload(purchase_order_queryset().get(pk=payload["id"]))
+            payload["totalBoxes"] = whole["totalBoxes"]
+            payload["totalCost"] = whole["totalCost"]
+    return {"purchaseOrders": payloads}
 
 
 def old_prebook_details_list(vendor: Vendor | None, data: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,7 @@
-"""purchase.order.list line filters: matching POs are listed with only their matching lines."""
+"""purchase.order.list line filters: matching POs are listed with only their matching lines.
+
+The header totals still describe the whole PO, whatever the filters select.
+"""
 
 import datetime
 from decimal import Decimal
@@ -130,15 +133,54 @@ def test_deleted_line_id_lists_nothing(vendor_api, two_customer_po):
     assert _listed(vendor_api, purchaseOrderItemIds=str(deleted.pk)) == {}
 
 
-def test_trimmed_totals_follow_details(vendor_api, two_customer_po):
-    tulip_item = two_customer_po["tulip_item"]
-    response = vendor_api.get(
-        "purchase.order.list", date=SHIP.isoformat(), purchaseOrderItemIds=str(tulip_item.pk)
-    )
-    po = response.json()["purchaseOrders"][0]
-    assert po["totalBoxes"] == 3
-    assert po["totalCost"] == float(round(tulip_item.total_cost, 3))
+def _first_po(api, **params) -> dict:
+    response = api.get("purchase.order.list", date=SHIP.isoformat(), number="P900001", **params)
+    assert response.status_code == 200, response.content
+    return response.json()["purchaseOrders"][0]
+
+
+def test_filtered_totals_cover_whole_po(vendor_api, two_customer_po):
+    rose_item, tulip_item = two_customer_po["rose_item"], two_customer_po["tulip_item"]
+    whole_cost = round(rose_item.total_cost + tulip_item.total_cost, 3)
+
+    po = _first_po(vendor_api, purchaseOrderItemIds=str(tulip_item.pk))
+
+    assert [line["poItemId"] for line in po["details"]] == [tulip_item.pk]
+    assert po["totalBoxes"] == 5
+    assert Decimal(str(po["totalCost"])) == whole_cost
     assert Decimal(str(po["details"][0]["totalCost"])) == tulip_item.total_cost
+    assert po["details"][0]["totalBoxes"] == 3
+
+
+@pytest.mark.parametrize(
+    "filter_name", ["customerId", "customerPONumber", "product", "prebook", "purchaseOrderItemIds"]
+)
+def test_every_line_filter_keeps_totals(vendor_api, catalogue, two_customer_po, filter_name):
+    value = {
+        "customerId": str(catalogue["customer"].pk),
+        "customerPONumber": "ANG-77",
+        "product": "rose",
+        "prebook": str(two_customer_po["ang_prebook"].number),
+        "purchaseOrderItemIds": str(two_customer_po["rose_item"].pk),
+    }[filter_name]
+    unfiltered = _first_po(vendor_api)
+
+    po = _first_po(vendor_api, **{filter_name: value})
+
+    assert [line["poItemId"] for line in po["details"]] == [two_customer_po["rose_item"].pk]
+    assert po["totalBoxes"] == unfiltered["totalBoxes"] == 5
+    assert po["totalCost"] == unfiltered["totalCost"]
+
+
+def test_totals_leave_out_deleted_lines(vendor_api, two_customer_po):
+    rose_item, tulip_item = two_customer_po["rose_item"], two_customer_po["tulip_item"]
+    deleted = PurchaseOrderItem.objects.get(status=PurchaseOrderItem.Status.DELETED)
+    assert deleted.boxes > 0
+
+    po = _first_po(vendor_api, product="tulip")
+
+    assert po["totalBoxes"] == rose_item.boxes + tulip_item.boxes
+    assert Decimal(str(po["totalCost"])) == round(rose_item.total_cost + tulip_item.total_cost, 3)
 
 
 def test_other_farm_line_ids_hidden(other_vendor_api, two_customer_po):

@@ -30,9 +30,10 @@ def test_admin_issues_token_seen_once(browser_sessions, admin_user, procurement_
     page.select_option("#id_vendor", str(vendor.pk))
     page.fill("#id_description", "Rosaflor Axerrio, production")
     page.select_option("#id_preset", "axerrio")
-    with page.expect_response(lambda response: response.request.method == "POST") as created:
+    with page.expect_response(lambda response: "/created/" in response.url) as created:
         page.click("input[name=_save]")
-    # Browsers must not keep the one page that shows the plaintext.
+    # The add form redirects to the one page that shows the plaintext; browsers must not keep it.
+    assert created.value.request.method == "GET"
     assert "no-store" in created.value.headers.get("cache-control", "")
 
     token_field = page.locator("#api-token")
@@ -43,6 +44,12 @@ def test_admin_issues_token_seen_once(browser_sessions, admin_user, procurement_
     assert len(plaintext) > len(token.prefix) + 16
     expect(page.locator("#content-main")).to_contain_text("only place it is shown")
     screenshot(page, "token-created", docs=True, mask=[token_field])
+
+    # A reload shows that the token was already shown, and issues no second token.
+    page.reload()
+    expect(page.locator("#token-already-shown")).to_be_visible()
+    assert plaintext not in page.content()
+    assert ApiToken.objects.filter(description="Rosaflor Axerrio, production").count() == 1
 
     # The token works: the farm's system can list carriers with it.
     answer = requests.get(

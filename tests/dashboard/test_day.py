@@ -256,3 +256,77 @@ def test_procurement_panel_counts_past_cutoff(procurement_client):
     items = {item.label: item.count for item in procurement_panel(today).items}
     assert items["Pending approval"] == 2
     assert items["Pending and past the carrier cut-off"] == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"date": "9999-12-31"},
+        {"date": "9999-12-31", "by": "truck"},
+        {"date": "0001-01-01"},
+        {"start": "9999-12-30", "end": "9999-12-31"},
+        {"start": "0001-01-01", "end": "0001-01-02"},
+    ],
+)
+@pytest.mark.parametrize("role_client", ["procurement_client", "sales_client"])
+def test_calendar_edges_render(request, role_client, query):
+    client = request.getfixturevalue(role_client)
+
+    response = client.get(reverse("dashboard:day"), query)
+
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_last_date_has_no_next_link(procurement_client):
+    response = procurement_client.get(
+        reverse("dashboard:day"), {"start": "9999-12-30", "end": "9999-12-31"}
+    )
+
+    nav, links = response.context["nav"], response.context["links"]
+    assert nav["next"] is None
+    assert nav["previous"] == "?start=9999-12-28&end=9999-12-29&by=ship"
+    assert "next &rarr;" not in response.content.decode()
+    assert "ship_date__gte=9999-12-30" in links["pos"]
+    assert "ship_date__lt" not in links["pos"]
+
+
+@pytest.mark.django_db
+def test_first_date_has_no_previous_link(sales_client):
+    response = sales_client.get(reverse("dashboard:day"), {"date": "0001-01-01", "by": "truck"})
+
+    nav, links = response.context["nav"], response.context["links"]
+    assert nav["previous"] is None
+    assert nav["next"] == "?start=0001-01-02&end=0001-01-02&by=truck"
+    assert "&larr; previous" not in response.content.decode()
+    assert "truck_date__gte=0001-01-01&truck_date__lt=0001-01-02" in links["prebooks"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"ship_date__year": "9999"},
+        {"ship_date__year": "9999", "ship_date__month": "12"},
+        {"ship_date__year": "9999", "ship_date__month": "12", "ship_date__day": "31"},
+    ],
+)
+def test_date_hierarchy_last_year_redirects(procurement_client, query):
+    url = reverse("admin:orders_purchaseorder_changelist")
+
+    response = procurement_client.get(url, query)
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
+
+
+@pytest.mark.django_db
+def test_prebook_date_hierarchy_last_day_redirects(sales_client):
+    url = reverse("admin:orders_prebook_changelist")
+    query = {"truck_date__year": "9999", "truck_date__month": "12", "truck_date__day": "31"}
+
+    response = sales_client.get(url, query)
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")

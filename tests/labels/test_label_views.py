@@ -1,5 +1,6 @@
 """Label downloads through the views and the admin actions, with their permissions."""
 
+import datetime
 import json
 
 import pypdfium2 as pdfium
@@ -301,3 +302,22 @@ def test_admin_action_reports_skipped_codes(warehouse_client):
     assert len(messages) == 1
     assert "1 box label(s) were left out" in messages[0]
     assert "'C\\nD'" in messages[0]
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_ship_date_download_calendar_edges(warehouse_client, day):
+    shipment_create(boxes=2, code_prefix="CE", ship_date=datetime.date.fromisoformat(day))
+
+    response = warehouse_client.get(reverse("labels:ship_date", args=[day]), {"format": "zpl"})
+
+    assert response.status_code == 200
+    assert response.content.decode().count("^XA") == 2
+
+
+def test_batch_date_hierarchy_last_day_redirects(admin_client):
+    query = {"created_at__year": "9999", "created_at__month": "12", "created_at__day": "31"}
+
+    response = admin_client.get(reverse("admin:labels_labelbatch_changelist"), query)
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")

@@ -1,6 +1,7 @@
 """Receiving reports, their CSV export, the AWB view and the box admin."""
 
 import csv
+import datetime
 import io
 from decimal import Decimal
 
@@ -287,3 +288,30 @@ def test_scan_log_and_batch_admin_pages(staff_client, user, admin_client):
     assert "NOPE" in scans.content.decode()
     assert batches.status_code == 200
     assert box.status_code == 200
+
+
+def test_awb_list_first_date_clamps_from(staff_client):
+    response = staff_client.get(reverse("receiving:awb_list"), {"to": "0001-01-05"})
+
+    assert response.status_code == 200
+    assert response.context["date_from"] == datetime.date(1, 1, 1)
+    assert response.context["date_to"] == datetime.date(1, 1, 5)
+
+
+def test_awb_list_default_from_is_two_weeks(staff_client):
+    response = staff_client.get(reverse("receiving:awb_list"), {"to": "2026-12-31"})
+
+    assert response.context["date_from"] == datetime.date(2026, 12, 17)
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_ship_date_report_calendar_edges(staff_client, day):
+    shipment_create(boxes=2, code_prefix="ED", ship_date=datetime.date.fromisoformat(day))
+
+    page = staff_client.get(reverse("receiving:report_ship_date", args=[day]))
+    export = staff_client.get(reverse("receiving:report_ship_date_csv", args=[day]))
+
+    assert page.status_code == 200
+    assert page.context["report"].expected == 2
+    assert export.status_code == 200
+    assert len(list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))) == 3

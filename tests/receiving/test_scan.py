@@ -68,18 +68,18 @@ def test_receive_ignores_case(user, scanned):
     assert Box.objects.get().received_at is not None
 
 
-def test_receive_prefers_exact_legacy_code(user):
-    """A lower-case code left by the migration next to its upper-case twin still scans."""
+def test_receive_legacy_lower_case_code(user):
+    """A lower-case code written before codes were upper-cased scans in either case."""
     item = shipment_create(boxes=2, code_prefix="RC")
-    Box.objects.filter(po_item=item, sequence=2).update(code="rc000001")
+    Box.objects.filter(po_item=item, sequence=2).update(code="rc-legacy")
 
-    exact = box_receive(code="rc000001", user=user, actor_label="warehouse")
-    upper = box_receive(code="RC000001", user=user, actor_label="warehouse")
+    upper = box_receive(code="RC-LEGACY", user=user, actor_label="warehouse")
+    again = box_receive(code="rc-legacy", user=user, actor_label="warehouse")
 
-    assert exact.outcome == "received"
-    assert exact.box.sequence == 2
     assert upper.outcome == "received"
-    assert upper.box.sequence == 1
+    assert upper.box.sequence == 2
+    assert again.outcome == "already_received"
+    assert again.box.sequence == 2
 
 
 def test_receive_unknown_code(user):

@@ -31,6 +31,7 @@ def _pages(token: ApiToken) -> list[tuple[str, str, dict]]:
         ("post", reverse("admin:tokens_apitoken_delete", args=[token.pk]), {"post": "yes"}),
         ("get", reverse("admin:tokens_apitoken_revoke", args=[token.pk]), {}),
         ("post", reverse("admin:tokens_apitoken_revoke", args=[token.pk]), {}),
+        ("get", reverse("admin:tokens_apitoken_created", args=[token.pk]), {}),
         (
             "post",
             changelist,

@@ -1,13 +1,16 @@
 """Issuing, showing once, editing and revoking tokens through the admin."""
 
 import datetime
+import time
 
 import pytest
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEntry
+from tokens.admin import ISSUED_PLAINTEXT_MAX_AGE_SECONDS, ISSUED_PLAINTEXT_SESSION_KEY
 from tokens.methods import AXERRIO_METHODS
 from tokens.models import ApiToken, ApiTokenDailyUsage
 from tokens.services import (
@@ -17,6 +20,7 @@ from tokens.services import (
 )
 
 ADD_URL = "admin:tokens_apitoken_add"
+CREATED_URL = "admin:tokens_apitoken_created"
 
 
 def _add_form(vendor, /, **overrides) -> dict:
@@ -42,7 +46,8 @@ def admin_client_(client, token_admin):
 
 
 def _issue_via_admin(client, vendor, **overrides) -> tuple[ApiToken, str]:
-    response = client.post(reverse(ADD_URL), _add_form(vendor, **overrides))
+    """Post the add form, follow its redirect, and return the token and the one-time page."""
+    response = client.post(reverse(ADD_URL), _add_form(vendor, **overrides), follow=True)
     assert response.status_code == 200, response.content.decode()[:2000]
     token = ApiToken.objects.get()
     return token, response.content.decode()
@@ -71,9 +76,91 @@ def test_add_shows_token_once(admin_client_, vendor):
 
 
 def test_created_page_not_cached(admin_client_, vendor):
+    response = admin_client_.post(reverse(ADD_URL), _add_form(vendor), follow=True)
+
+    assert response.redirect_chain[0][1] == 303
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_add_redirects_to_created_page(admin_client_, vendor):
     response = admin_client_.post(reverse(ADD_URL), _add_form(vendor))
 
-    assert "no-store" in response["Cache-Control"]
+    token = ApiToken.objects.get()
+    assert response.status_code == 303
+    assert response["Location"] == reverse(CREATED_URL, args=[token.pk])
+    assert token.prefix not in response.content.decode()
+
+
+def test_created_page_reload_shows_no_secret(admin_client_, vendor):
+    token, first = _issue_via_admin(admin_client_, vendor)
+    plaintext = _plaintext_from(first, token.prefix)
+
+    reload = admin_client_.get(reverse(CREATED_URL, args=[token.pk]))
+    page = reload.content.decode()
+
+    assert reload.status_code == 200
+    assert ApiToken.objects.count() == 1
+    assert plaintext not in page
+    assert plaintext[8:] not in page
+    assert 'id="api-token"' not in page
+    assert "was already shown once and cannot be shown again" in page
+    assert reverse("admin:tokens_apitoken_revoke", args=[token.pk]) in page
+    assert reverse(ADD_URL) in page
+    assert "no-store" in reload["Cache-Control"]
+
+
+def test_created_page_of_revoked_token(admin_client_, vendor):
+    token, _ = _issue_via_admin(admin_client_, vendor)
+    admin_client_.post(reverse("admin:tokens_apitoken_revoke", args=[token.pk]))
+
+    page = admin_client_.get(reverse(CREATED_URL, args=[token.pk])).content.decode()
+
+    assert "It is\n    revoked; issue a new one" in page
+    assert reverse("admin:tokens_apitoken_revoke", args=[token.pk]) not in page
+
+
+def test_created_page_hidden_from_other_admin(admin_client_, superuser, vendor):
+    admin_client_.post(reverse(ADD_URL), _add_form(vendor))
+    token = ApiToken.objects.get()
+    other = Client()
+    other.force_login(superuser)
+
+    page = other.get(reverse(CREATED_URL, args=[token.pk])).content.decode()
+
+    assert 'id="api-token"' not in page
+    assert "was already shown once" in page
+    first = admin_client_.get(reverse(CREATED_URL, args=[token.pk])).content.decode()
+    assert 'id="api-token"' in first
+
+
+def test_created_page_expires(admin_client_, vendor):
+    admin_client_.post(reverse(ADD_URL), _add_form(vendor))
+    token = ApiToken.objects.get()
+    session = admin_client_.session
+    entries = session[ISSUED_PLAINTEXT_SESSION_KEY]
+    entries[str(token.pk)]["issued_at"] = time.time() - ISSUED_PLAINTEXT_MAX_AGE_SECONDS - 1
+    session[ISSUED_PLAINTEXT_SESSION_KEY] = entries
+    session.save()
+
+    page = admin_client_.get(reverse(CREATED_URL, args=[token.pk])).content.decode()
+
+    assert 'id="api-token"' not in page
+    assert "was already shown once" in page
+    assert ISSUED_PLAINTEXT_SESSION_KEY not in admin_client_.session
+
+
+def test_created_pages_of_two_tokens(admin_client_, vendor):
+    admin_client_.post(reverse(ADD_URL), _add_form(vendor, description="first"))
+    admin_client_.post(reverse(ADD_URL), _add_form(vendor, description="second"))
+    first = ApiToken.objects.get(description="first")
+    second = ApiToken.objects.get(description="second")
+
+    second_page = admin_client_.get(reverse(CREATED_URL, args=[second.pk])).content.decode()
+    first_page = admin_client_.get(reverse(CREATED_URL, args=[first.pk])).content.decode()
+
+    assert api_token_authenticate(_plaintext_from(first_page, first.prefix)).pk == first.pk
+    assert api_token_authenticate(_plaintext_from(second_page, second.prefix)).pk == second.pk
+    assert ISSUED_PLAINTEXT_SESSION_KEY not in admin_client_.session
 
 
 def test_database_holds_no_plaintext(admin_client_, vendor):

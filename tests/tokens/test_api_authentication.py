@@ -153,7 +153,32 @@ def test_allowed_ranges_by_remote_addr(client, vendor, address, status):
     assert response.status_code == status
     assert response.json()["status"] == (1 if status == 200 else 0)
     if status != 200:
-        assert response.json()["message"] == "This token may not be used from this address."
+        assert response.json()["message"] == INVALID_TOKEN_MESSAGE
+
+
+def test_outside_networks_logs_real_reason(client, vendor, caplog):
+    issued = api_token_issue(
+        token_type="vendor",
+        description="ranges",
+        methods=["boxtype.list"],
+        vendor=vendor,
+        allowed_networks="203.0.113.0/24",
+    )
+    secret = issued.plaintext[len(issued.token.prefix) :]
+
+    with caplog.at_level("WARNING", logger="tokens.services"):
+        response = _call(client, issued.plaintext, address="198.51.100.7")
+
+    assert response.status_code == 401
+    assert response.json() == {"status": 0, "message": INVALID_TOKEN_MESSAGE}
+    records = [record for record in caplog.records if record.name == "tokens.services"]
+    assert len(records) == 1
+    assert records[0].levelname == "WARNING"
+    logged = records[0].getMessage()
+    assert issued.token.prefix in logged
+    assert "198.51.100.7" in logged
+    assert "outside its allowed networks" in logged
+    assert secret not in logged
 
 
 def test_forwarded_for_header_ignored(client, vendor):
@@ -173,7 +198,7 @@ def test_forwarded_for_header_ignored(client, vendor):
     )
 
     assert response.status_code == 401
-    assert response.json()["message"] == "This token may not be used from this address."
+    assert response.json()["message"] == INVALID_TOKEN_MESSAGE
 
 
 def test_last_used_written_once_a_minute(client, issued):
