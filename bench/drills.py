@@ -128,6 +128,18 @@ def push_report(name: str, numbers: list[str], stack: Stack, started_attempts: i
         print(f"WARNING: {error}")
     drained = time.monotonic() - start
     pushes = Exchange.objects.filter(direction="out", purchase_order__number__in=numbers)
+
+    # A push whose worker died after the farm acted on it stays `sent` until the sweep
+    # releases it and sends it again (the farm ignores the copy by event id). Wait for
+    # that too, so the ledger is reported once every row has reached an end state.
+    def settled() -> bool:
+        return not pushes.exclude(state__in=["processed", "needs_attention"]).exists()
+
+    try:
+        wait_for(settled, timeout=DRAIN_TIMEOUT, what="every push processed", interval=1)
+    except TimeoutError as error:
+        print(f"WARNING: {error}")
+    ledger_settled = time.monotonic() - start
     states = dict(pushes.values_list("state").annotate(n=Count("id")))
     attempts = ExchangeAttempt.objects.count() - started_attempts
     events = stack.farm_get("/events")
@@ -138,7 +150,8 @@ def push_report(name: str, numbers: list[str], stack: Stack, started_attempts: i
     return [
         f"{name}: sent {len(numbers)} pushes, {attempts} delivery attempts "
         f"(retried {attempts - len(numbers)}), states {states}, "
-        f"lost {len(numbers) - shipped()} (POs not shipped), drained in {drained:.1f} s",
+        f"lost {len(numbers) - shipped()} (POs not shipped), POs shipped in {drained:.1f} s, "
+        f"ledger settled in {ledger_settled:.1f} s",
         f"  farm: duplicate deliveries so far {events.get('duplicateCount')} (ignored by event "
         "id; counted since the farm started); "
         f"boxes {boxes} for {boxes_expected} ordered (each PO shipped once: "

@@ -523,13 +523,19 @@ class RssSampler:
         self.sample_once()
 
     def summary_lines(self) -> list[str]:
-        """Return one line per process: first, last and max RSS in MiB."""
+        """Return one line per process: first, last and max RSS in MiB, and the second half.
+
+        The growth over the second half of the run tells warm-up (it levels off) from a
+        leak (it keeps growing).
+        """
         lines = []
         for key, values in sorted(self.samples.items()):
             rss = [value for _, value in values]
+            half = rss[len(rss) // 2]
             lines.append(
                 f"{key}: first {rss[0] / 2**20:.1f} MiB, last {rss[-1] / 2**20:.1f} MiB, "
-                f"max {max(rss) / 2**20:.1f} MiB over {len(rss)} samples"
+                f"max {max(rss) / 2**20:.1f} MiB over {len(rss)} samples; "
+                f"second half {half / 2**20:.1f} -> {rss[-1] / 2**20:.1f} MiB"
             )
         return lines
 
