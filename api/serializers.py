@@ -260,6 +260,22 @@ class MixedBoxInput(serializers.Serializer):
     notes = Text(200)
     breakdowns = MixedBreakdownInput(many=True, min_length=1, max_length=50)
 
+    def validate(self, attrs):
+        # The box line stores the sum as its bunches per box, which has the same limit as
+        # a plain PO line's. The line's unit cost is an average of the breakdowns' costs,
+        # so it cannot exceed the largest of them and always fits its decimal:10,3 column.
+        bunches = sum(breakdown["bunches"] for breakdown in attrs["breakdowns"])
+        if bunches > QUANTITY_MAX:
+            raise serializers.ValidationError(
+                {
+                    "breakdowns": (
+                        f"the breakdowns' bunches add up to {bunches}, but a box holds at most "
+                        f"{QUANTITY_MAX} bunches."
+                    )
+                }
+            )
+        return attrs
+
 
 class PurchaseOrderMixedCreateInput(PurchaseOrderHeaderInput):
     purchaseOrderItems = MixedBoxInput(many=True, min_length=1, max_length=500)

@@ -105,10 +105,13 @@ class LabelOptions:
             raise LabelError(f"Invalid stock {stock!r}: expected one of {', '.join(STOCKS)}.")
         if size not in ZPL_SIZES:
             raise LabelError(f"Invalid size {size!r}: expected one of {', '.join(ZPL_SIZES)}.")
-        if not (dpi_text.isascii() and dpi_text.isdigit()) or int(dpi_text) not in ZPL_DPIS:
-            accepted = ", ".join(str(dpi) for dpi in ZPL_DPIS)
-            raise LabelError(f"Invalid dpi {dpi_text!r}: expected one of {accepted}.")
-        return cls(format=output_format, stock=stock, size=size, dpi=int(dpi_text))
+        # Compared as text, so that int() never parses a huge or non-ASCII number.
+        dpi_by_text = {str(dpi): dpi for dpi in ZPL_DPIS}
+        dpi = dpi_by_text.get(dpi_text.lstrip("0"))
+        if dpi is None:
+            accepted = ", ".join(dpi_by_text)
+            raise LabelError(f"Invalid dpi {dpi_text[:20]!r}: expected one of {accepted}.")
+        return cls(format=output_format, stock=stock, size=size, dpi=dpi)
 
     @property
     def content_type(self) -> str:

@@ -38,6 +38,10 @@ from receiving.selectors import (
 # PO or ship date.
 MAX_SELECTED_BOXES = 20000
 
+# Largest box id: the top of the signed 64-bit range of the BigAutoField primary key.
+# Larger ids are rejected before the query, because SQLite cannot bind them.
+MAX_BOX_ID = 2**63 - 1
+
 # Codes listed in the X-Skipped-Boxes header at most, to keep the header well below the
 # 8 KB that common proxies accept. X-Skipped-Box-Count always gives the full number.
 SKIPPED_HEADER_MAX_CODES = 100
@@ -151,7 +155,14 @@ def parse_box_ids(values: list[str]) -> list[int]:
                 continue
             if not (part.isascii() and part.isdigit()):
                 raise ValueError(f"Invalid box id {part[:20]!r}: expected a whole number.")
-            box_ids.append(int(part))
+            # The length check comes first so that int() never parses a huge string.
+            significant = part.lstrip("0") or "0"
+            if len(significant) > len(str(MAX_BOX_ID)) or int(significant) > MAX_BOX_ID:
+                raise ValueError(
+                    f"Invalid box id {part[:30]!r}: expected a whole number of at most "
+                    f"{MAX_BOX_ID}."
+                )
+            box_ids.append(int(significant))
     if not box_ids:
         raise ValueError("Missing box ids: select at least one box.")
     if len(box_ids) > MAX_SELECTED_BOXES:

@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from core.badges import badge
 from labels.services import LabelOptions
 from labels.views import labels_download
-from orders.awb import awb_format, awb_is_valid, awb_normalize
+from orders.awb import awb_error, awb_format, awb_normalize
 from orders.models import Box, PurchaseOrder
 from orders.services.boxes import box_code_normalize
 from receiving.models import BoxScan
@@ -188,11 +188,10 @@ class BoxAdmin(admin.ModelAdmin):
     def awb_display(self, box: Box) -> str:
         if not box.awb:
             return ""
-        if awb_is_valid(box.awb):
+        problem = awb_error(box.awb)
+        if not problem:
             return awb_format(box.awb)
-        return badge(
-            awb_format(box.awb), "red", title="Invalid AWB: the check digit does not match"
-        )
+        return badge(awb_format(box.awb), "red", title=f"Invalid AWB: {problem}.")
 
     @admin.display(description="received", ordering="received_at")
     def received_badge(self, box: Box) -> str:

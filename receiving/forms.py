@@ -2,7 +2,7 @@
 
 from django import forms
 
-from orders.awb import awb_format, awb_is_valid, awb_normalize
+from orders.awb import AWB_LENGTH, awb_error, awb_format, awb_normalize
 from orders.models import Box
 from receiving.services import LOCATION_MAX_LENGTH
 
@@ -10,22 +10,21 @@ from receiving.services import LOCATION_MAX_LENGTH
 def clean_awb_field(value: str) -> str:
     """Normalise an AWB typed by a person to 11 digits, or raise ValidationError.
 
-    A number with a wrong check digit is accepted only when boxes were shipped on it,
-    so a stored number that fails the check can still be received and reported.
+    The rules and messages are those of the API (`orders.awb.awb_error`). An 11-digit
+    number that breaks a rule (check digit, prefix 000, serial 0000000) is still accepted
+    when boxes were shipped on it, so a stored number can be received and reported.
     """
     awb = awb_normalize(value)
     if not awb:
         return ""
-    if len(awb) != 11 or not (awb.isascii() and awb.isdigit()):
-        raise forms.ValidationError(
-            f"Invalid AWB {value[:30]!r}: expected 11 digits, such as 369-1234-5675."
-        )
-    if not awb_is_valid(awb) and not Box.objects.filter(awb=awb).exists():
-        raise forms.ValidationError(
-            f"Invalid AWB {awb_format(awb)}: the check digit does not match. "
-            "Check the number on the air waybill."
-        )
-    return awb
+    problem = awb_error(awb)
+    if not problem:
+        return awb
+    is_eleven_digits = len(awb) == AWB_LENGTH and awb.isascii() and awb.isdigit()
+    if is_eleven_digits and Box.objects.filter(awb=awb).exists():
+        return awb
+    display_value = awb_format(awb) if is_eleven_digits else repr(value[:30])
+    raise forms.ValidationError(f"Invalid AWB {display_value}: {problem}.")
 
 
 class ScanForm(forms.Form):

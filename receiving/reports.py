@@ -211,7 +211,7 @@ class BoxTypeTotal:
 
 @dataclass
 class AwbSummary:
-    """An AWB's boxes, box types, vendors and POs, with its check digit validated."""
+    """An AWB's boxes, box types, vendors and POs, and whether the number is a valid AWB."""
 
     awb: str
     boxes: int

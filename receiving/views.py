@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from labels.access import RECEIVE_BOXES, VIEW_BOXES, admin_page_context, staff_permission_required
-from orders.awb import awb_format, awb_is_valid, awb_normalize
+from orders.awb import awb_error, awb_format, awb_normalize
 from orders.models import Box
 from receiving.forms import ReportLookupForm, ScanForm
 from receiving.models import BoxScan
@@ -251,7 +251,7 @@ def awb_detail(request: HttpRequest, awb: str) -> HttpResponse:
         title=f"AWB {awb_format(normalized)}",
         awb=normalized,
         summary=summary,
-        awb_valid=awb_is_valid(normalized),
+        awb_problem=awb_error(normalized),
         box_changelist_url=reverse("admin:orders_box_changelist") + f"?awb={normalized}",
     )
     return render(request, "receiving/awb_detail.html", context, status=200 if summary else 404)

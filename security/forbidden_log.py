@@ -65,9 +65,9 @@ class ForbiddenOneLineFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "status_code", None) != 403:
             return True
-        # A second dictConfig call (Celery and some tests configure logging again) adds
-        # another instance of this filter to the logger. A record already rewritten has
-        # lost its exception, so rewriting it again would drop the reason.
+        # dictConfig keeps a logger's existing filters, so configuring logging twice runs
+        # two instances of this filter. A record already rewritten has lost its exception,
+        # so rewriting it again would drop the reason.
         if getattr(record, "forbidden_one_line", False):
             return True
         record.forbidden_one_line = True

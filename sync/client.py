@@ -3,7 +3,9 @@
 Every push is a signed JSON POST on one shared `requests.Session` (pooled connections).
 Errors come back as `TransientPushError` (worth retrying: timeouts, connection errors,
 HTTP 5xx and 429) or `PermanentPushError` (a person must act: any other 4xx, a redirect,
-a vendor without a push URL or secret). Neither the secret nor the signature is logged.
+a vendor without a push URL or secret). A 2xx whose Komet envelope has status 0 raises
+`FarmRejectedPushError`, a subclass of `PermanentPushError`. Neither the secret nor the
+signature is logged.
 """
 
 import email.utils
@@ -26,6 +28,9 @@ SIGNATURE_HEADER = "X-Portal-Signature"
 SIGNATURE_PREFIX = "sha256="
 # Maximum characters of the farm's response body stored on the ledger row.
 MAX_STORED_BODY = 20_000
+# Maximum characters of a rejecting farm's `message` copied into the error, because the
+# Komet API declares `message` as string:500.
+MAX_REJECTION_MESSAGE = 500
 
 # Errors in the request itself, which retrying cannot fix.
 INVALID_REQUEST_ERRORS = (
@@ -49,7 +54,7 @@ class PushResponse:
 
 
 class PushError(Exception):
-    """A push that got no 2xx response. `status` is None when no HTTP response arrived."""
+    """A push that did not succeed. `status` is None when no HTTP response arrived."""
 
     def __init__(self, message: str, *, status: int | None = None, body: str = "",
                  duration_ms: int | None = None) -> None:
@@ -70,6 +75,17 @@ class TransientPushError(PushError):
 
 class PermanentPushError(PushError):
     """A failure that retrying will not fix: the row is parked for a person."""
+
+
+class FarmRejectedPushError(PermanentPushError):
+    """A 2xx response whose Komet envelope has status 0: the farm read the push and rejected it.
+
+    `farm_message` is the envelope's `message`, or "" when the farm sent none.
+    """
+
+    def __init__(self, message: str, *, farm_message: str = "", **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.farm_message = farm_message
 
 
 def push_session() -> requests.Session:
@@ -112,10 +128,39 @@ def retry_after_seconds(value: str | None, *, now: float | None = None) -> float
     return max(0.0, when.timestamp() - current)
 
 
+def komet_rejection_message(text: str) -> str | None:
+    """Return the farm's message if `text` is a Komet envelope with status 0, else None.
+
+    Status 0 may be the number or the string "0", because Komet samples show both. A
+    body that is not a JSON object, has no `status`, or has any other status (including
+    JSON `false`) is not a rejection. A missing or non-string `message` returns "".
+    """
+    try:
+        envelope = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(envelope, dict) or "status" not in envelope:
+        return None
+    status = envelope["status"]
+    if isinstance(status, bool):
+        return None
+    rejected = (
+        (isinstance(status, int | float) and status == 0)
+        or (isinstance(status, str) and status.strip() == "0")
+    )
+    if not rejected:
+        return None
+    message = envelope.get("message")
+    if not isinstance(message, str):
+        return ""
+    return message.strip()[:MAX_REJECTION_MESSAGE]
+
+
 def push_send(*, url: str, secret: str, event_id: str, envelope: dict) -> PushResponse:
     """POST one signed push to `url` and return the 2xx response.
 
-    Raises TransientPushError or PermanentPushError for any other outcome.
+    Raises FarmRejectedPushError for a 2xx whose Komet envelope has status 0, and
+    TransientPushError or PermanentPushError for any other outcome but a 2xx.
     """
     if not url:
         raise PermanentPushError("The vendor has no Axerrio push URL; set it on the vendor.")
@@ -158,7 +203,18 @@ def push_send(*, url: str, secret: str, event_id: str, envelope: dict) -> PushRe
     text = response.text[:MAX_STORED_BODY]
     status = response.status_code
     if 200 <= status < 300:
-        return PushResponse(status=status, body=text, duration_ms=duration_ms)
+        farm_message = komet_rejection_message(response.text)
+        if farm_message is None:
+            return PushResponse(status=status, body=text, duration_ms=duration_ms)
+        quoted = f'with the message "{farm_message}"' if farm_message else "without a message"
+        raise FarmRejectedPushError(
+            f"The farm rejected the push (HTTP {status}, status 0) {quoted}. Fix the cause "
+            "with the farm, then retry the push by hand.",
+            farm_message=farm_message,
+            status=status,
+            body=text,
+            duration_ms=duration_ms,
+        )
     if status == 429 or status >= 500:
         retry_after = retry_after_seconds(response.headers.get("Retry-After"))
         raise TransientPushError(

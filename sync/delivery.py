@@ -22,7 +22,13 @@ from django.db.models import Exists, OuterRef
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from sync.client import PermanentPushError, PushError, TransientPushError, push_send
+from sync.client import (
+    FarmRejectedPushError,
+    PermanentPushError,
+    PushError,
+    TransientPushError,
+    push_send,
+)
 from sync.models import Direction, Exchange, ExchangeAttempt, ExchangeState
 from sync.states import RUNNABLE_STATES, SETTLED_STATES, exchange_transition
 
@@ -250,7 +256,12 @@ def _record_failure(exchange: Exchange, attempt: ExchangeAttempt, error: PushErr
         permanent = isinstance(error, PermanentPushError)
         exhausted = row.attempts >= settings.PUSH_MAX_ATTEMPTS
         if permanent or exhausted:
-            reason = "permanent error" if permanent else "attempts used up"
+            if isinstance(error, FarmRejectedPushError):
+                reason = "rejected by the farm"
+            elif permanent:
+                reason = "permanent error"
+            else:
+                reason = "attempts used up"
             if not permanent:
                 fields["last_error"] = (
                     f"{error.message} Gave up after {row.attempts} attempts; retry by hand."

@@ -182,10 +182,15 @@ class BoxCodeChange(KometMethod):
         )
         for index, outcome in zip(indexes, changed_outcomes, strict=True):
             outcomes[index] = outcome
-        changed = sum(outcome.ok for outcome in outcomes)
+        changed = sum(outcome.ok and outcome.changed for outcome in outcomes)
+        unchanged = sum(outcome.ok and not outcome.changed for outcome in outcomes)
+        failed = len(outcomes) - changed - unchanged
         boxes = [_code_change_result(outcome) for outcome in outcomes]
-        message = f"{changed} box code(s) changed, {len(outcomes) - changed} not changed."
-        if not changed:
+        message = f"{changed} box code(s) changed, {failed} not changed"
+        if unchanged:
+            message += f", {unchanged} already had the new code"
+        message += "."
+        if not changed and not unchanged:
             raise ApiError(message, boxes=boxes)
         return {"message": message, "boxes": boxes}
 

@@ -1,6 +1,7 @@
 """List methods (GET with query parameters) and `login`."""
 
 import datetime
+import re
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -21,6 +22,8 @@ from tokens.models import ApiToken
 from tokens.services import api_token_issue
 
 MAX_WINDOW_DAYS = 183  # six months
+PO_NUMBER_MAX_LENGTH = PurchaseOrder._meta.get_field("number").max_length
+PO_NUMBER_PATTERN = re.compile(rf"[A-Za-z0-9._/-]{{1,{PO_NUMBER_MAX_LENGTH}}}")
 LOGIN_FAILED = "Login failed: wrong username or password, or the user may not use the API."
 
 
@@ -354,8 +357,7 @@ class PurchaseOrderList(ListMethod):
         if start or end:
             rows = rows.filter(ship_date__range=(start or end, end or start))
         if data.get("number"):
-            numbers = [n.strip() for n in data["number"].split(",") if n.strip()]
-            rows = rows.filter(number__in=numbers)
+            rows = rows.filter(number__in=_po_numbers(data["number"]))
         if data.get("vendor"):
             text = data["vendor"]
             rows = rows.filter(Q(vendor__name__icontains=text) | Q(vendor__code__iexact=text))
@@ -394,9 +396,28 @@ def _po_line_filters(data: dict[str, Any]) -> Q:
     if data.get("purchaseOrderItemIds"):
         ids = [_int_or_none(part) for part in data["purchaseOrderItemIds"].split(",")]
         if None in ids:
-            raise ApiError("purchaseOrderItemIds: must be comma-separated numbers.")
+            raise ApiError(
+                "purchaseOrderItemIds: must be comma-separated numbers. "
+                f"Received {data['purchaseOrderItemIds']!r}."
+            )
         line_filters &= Q(pk__in=ids)
     return line_filters
+
+
+def _po_numbers(text: str) -> list[str]:
+    """Split the `number` filter into PO numbers; raise ApiError for a malformed one.
+
+    The portal issues numeric PO numbers, but imported POs may carry letters, so each part
+    may be 1 to 10 ASCII letters, digits, dots, dashes, slashes or underscores.
+    """
+    numbers = [part.strip() for part in text.split(",")]
+    for number in numbers:
+        if not PO_NUMBER_PATTERN.fullmatch(number):
+            raise ApiError(
+                f"number: must be PO numbers of 1 to {PO_NUMBER_MAX_LENGTH} letters, digits, "
+                f"'.', '-', '/' or '_', separated by commas. Received {text!r}."
+            )
+    return numbers
 
 
 def _int_or_none(text: str) -> int | None:

@@ -385,6 +385,8 @@ class CodeChangeOutcome:
     new_code: str
     ok: bool
     message: str
+    # False for a box that already had the new code (in any case): it succeeds unchanged.
+    changed: bool = True
 
 
 def box_codes_change(
@@ -407,17 +409,22 @@ def box_codes_change(
     outcomes = []
     for index, (current, new) in zip(indexes, changes, strict=True):
         new_code = box_code_normalize(new)
+        field_prefix = f"boxes[{index}]."
         try:
             with transaction.atomic():
-                _box_code_change(
+                changed = _box_code_change(
                     farm=farm,
                     current=current.strip(),
                     new=new_code,
-                    field_prefix=f"boxes[{index}].",
+                    field_prefix=field_prefix,
                     actor_label=actor_label,
                 )
         except ShipmentError as error:
             outcomes.append(CodeChangeOutcome(current, new_code, False, error.message))
+            continue
+        if not changed:
+            message = f"{field_prefix}newBoxCode {new_code!r}: the box already has this code."
+            outcomes.append(CodeChangeOutcome(current, new_code, True, message, changed=False))
             continue
         outcomes.append(CodeChangeOutcome(current, new_code, True, "success"))
     return outcomes
@@ -441,7 +448,11 @@ def box_for_code(boxes: QuerySet[Box], code: str) -> Box | None:
 
 def _box_code_change(
     *, farm: Vendor | None, current: str, new: str, field_prefix: str, actor_label: str
-) -> None:
+) -> bool:
+    """Give the box with code `current` the normalized code `new`; return whether it changed.
+
+    A box whose stored code already equals `new` is left as it is.
+    """
     boxes = Box.objects.select_for_update(of=("self",)).select_related("po_item__purchase_order")
     box = box_for_code(boxes, current)
     current = box.code if box is not None else current
@@ -452,7 +463,7 @@ def _box_code_change(
     if problem:
         raise ShipmentError(f"{field_prefix}newBoxCode {new!r}: {problem}")
     if new == current:
-        return
+        return False
     taken_message = f"{field_prefix}newBoxCode {new!r}: already used by another box"
     if box_codes_taken([new]) - {box_code_normalize(current)}:
         raise ShipmentError(taken_message, kind="conflict")
@@ -477,3 +488,4 @@ def _box_code_change(
         actor_label=actor_label,
         changes={"box code": [current, new]},
     )
+    return True

@@ -103,15 +103,22 @@ class Resolved:
 
 
 def code_ref(kind: str, field: str, data: dict[str, Any], *, name_key: str = "Description"):
-    """Build a CodeRef from `<field>Id`, `<field>Code` and `<field><name_key>` keys of `data`."""
+    """Build a CodeRef from `<field>Id`, `<field>Code` and `<field><name_key>` keys of `data`.
+
+    Raises IntakeError when both the id and the code are sent, even when they name the
+    same record, because the portal does not guess which of the two the caller meant.
+    """
     prefix = field.rsplit(".", 1)[-1]
-    return CodeRef(
+    ref = CodeRef(
         kind=kind,
         field=field,
         id=data.get(f"{prefix}Id"),
         code=(data.get(f"{prefix}Code") or "").strip(),
         description=(data.get(f"{prefix}{name_key}") or "").strip(),
     )
+    if ref.id is not None and ref.code:
+        raise IntakeError(f"{field}Id / {prefix}Code: send one of them, not both.")
+    return ref
 
 
 def _farm_key(ref: CodeRef) -> str:

@@ -388,13 +388,47 @@ def _on_purchase_order(prebook_item_ids: list[int]) -> bool:
     ).exists()
 
 
+def _boxes_already_ordered(prebook_item_ids: set[int]) -> dict[int, tuple[int, list[str]]]:
+    """Boxes of each prebook line already on PO lines that are neither deleted nor cancelled.
+
+    A PO line links a prebook line directly (`prebook_item`) or through one of its
+    breakdowns. Its boxes count once against each distinct prebook line it links.
+    """
+    if not prebook_item_ids:
+        return {}
+    direct = (
+        PurchaseOrderItem.objects.filter(prebook_item_id__in=prebook_item_ids)
+        .exclude(status=PurchaseOrderItem.Status.DELETED)
+        .exclude(purchase_order__status=PurchaseOrder.Status.CANCELLED)
+        .order_by()
+        .values_list("pk", "prebook_item_id", "boxes", "purchase_order__number")
+    )
+    through_breakdowns = (
+        PurchaseOrderBreakdown.objects.filter(prebook_item_id__in=prebook_item_ids)
+        .exclude(po_item__status=PurchaseOrderItem.Status.DELETED)
+        .exclude(po_item__purchase_order__status=PurchaseOrder.Status.CANCELLED)
+        .order_by()
+        .values_list(
+            "po_item_id", "prebook_item_id", "po_item__boxes", "po_item__purchase_order__number"
+        )
+    )
+    # UNION (not UNION ALL) drops repeated (PO line, prebook line) pairs, so a PO line
+    # linked to one prebook line several times counts once.
+    ordered: dict[int, tuple[int, list[str]]] = {}
+    for _po_item_id, item_id, boxes, number in direct.union(through_breakdowns):
+        total, numbers = ordered.get(item_id, (0, []))
+        ordered[item_id] = (total + boxes, numbers if number in numbers else [*numbers, number])
+    return ordered
+
+
 def prebook_item_remove(
     *, farm: Vendor | None, prebook_id: int, item_id: int, actor_label: str
 ) -> PrebookItem | None:
     """Handle `prebook.item.delete`: a farm's line gets 0 boxes, a company token deletes it.
 
     Returns the zeroed line, or None when it was deleted. A line another farm supplies
-    is reported as not found.
+    is reported as not found. A line that PO lines still order is a conflict for both
+    tokens, because zeroing it would leave a PO ordering boxes the prebook lacks.
     """
     item = (
         PrebookItem.objects.select_for_update(of=("self",))
@@ -408,6 +442,15 @@ def prebook_item_remove(
         )
     prebook = item.prebook
     if farm is not None:
+        # Cancelled POs and deleted PO lines no longer order the line's boxes.
+        ordered = _boxes_already_ordered({item.pk})
+        if item.pk in ordered:
+            boxes, numbers = ordered[item.pk]
+            raise IntakeError(
+                f"prebookItemId: line {item_id} has {boxes} box(es) on PO {', '.join(numbers)}; "
+                "delete those PO lines first.",
+                kind="conflict",
+            )
         old = item.boxes
         item.boxes = 0
         item.save(update_fields=["boxes", "updated_at"])

@@ -30,7 +30,13 @@ from orders.services.holds import (
     po_item_hold_reason,
     purchase_order_refresh_holds,
 )
-from orders.services.intake import LineOutcome, PurchaseOrderIntakeResult, _unit_type, line_message
+from orders.services.intake import (
+    LineOutcome,
+    PurchaseOrderIntakeResult,
+    _boxes_already_ordered,
+    _unit_type,
+    line_message,
+)
 from orders.services.numbers import purchase_order_number_next
 from orders.services.purchase_orders import (
     TransitionError,
@@ -90,39 +96,6 @@ def _prebook_items_for(
                 f"{path}: prebook {item.prebook.number} is cancelled.", kind="conflict"
             )
     return found
-
-
-def _boxes_already_ordered(prebook_item_ids: set[int]) -> dict[int, tuple[int, list[str]]]:
-    """Boxes of each prebook line already on PO lines that are neither deleted nor cancelled.
-
-    A PO line links a prebook line directly (`prebook_item`) or through one of its
-    breakdowns. Its boxes count once against each distinct prebook line it links.
-    """
-    if not prebook_item_ids:
-        return {}
-    direct = (
-        PurchaseOrderItem.objects.filter(prebook_item_id__in=prebook_item_ids)
-        .exclude(status=PurchaseOrderItem.Status.DELETED)
-        .exclude(purchase_order__status=PurchaseOrder.Status.CANCELLED)
-        .order_by()
-        .values_list("pk", "prebook_item_id", "boxes", "purchase_order__number")
-    )
-    through_breakdowns = (
-        PurchaseOrderBreakdown.objects.filter(prebook_item_id__in=prebook_item_ids)
-        .exclude(po_item__status=PurchaseOrderItem.Status.DELETED)
-        .exclude(po_item__purchase_order__status=PurchaseOrder.Status.CANCELLED)
-        .order_by()
-        .values_list(
-            "po_item_id", "prebook_item_id", "po_item__boxes", "po_item__purchase_order__number"
-        )
-    )
-    # UNION (not UNION ALL) drops repeated (PO line, prebook line) pairs, so a PO line
-    # linked to one prebook line several times counts once.
-    ordered: dict[int, tuple[int, list[str]]] = {}
-    for _po_item_id, item_id, boxes, number in direct.union(through_breakdowns):
-        total, numbers = ordered.get(item_id, (0, []))
-        ordered[item_id] = (total + boxes, numbers if number in numbers else [*numbers, number])
-    return ordered
 
 
 def _raise_if_over_ordered(

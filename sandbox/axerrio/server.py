@@ -17,16 +17,18 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
-FAILURE_MODES = ("ok", "down", "slow", "500", "429", "400")
+FAILURE_MODES = ("ok", "down", "slow", "500", "429", "400", "rejected")
 DEFAULT_SLOW_DELAY = 10.0
+REJECTION_MESSAGE = "Simulated rejection: the farm did not accept this push."
 
 
 class FailureInjector:
     """Makes the next ``count`` pushes (all of them when count is None) fail in one way.
 
     Modes: ``down`` closes the connection without a response, ``slow`` waits ``delay``
-    seconds and then handles the push normally, and ``500``/``429``/``400`` respond with that
-    status.
+    seconds and then handles the push normally, ``500``/``429``/``400`` respond with that
+    status, and ``rejected`` responds HTTP 200 with the Komet envelope
+    ``{"status": 0, "message": REJECTION_MESSAGE}``. Only ``slow`` records the event.
     ``ok`` turns failures off.
     """
 
@@ -185,6 +187,10 @@ class FarmRequestHandler(BaseHTTPRequestHandler):
             elif mode == "429":
                 self._send_json(429, {"error": "too many requests (simulated)"},
                                 {"Retry-After": "1"})
+                return
+            elif mode == "rejected":
+                # Komet-style systems report a rejected request as HTTP 200 with status 0.
+                self._send_json(200, {"status": 0, "message": REJECTION_MESSAGE})
                 return
             else:
                 self._send_json(int(mode), {"error": f"simulated HTTP {mode} from the farm"})

@@ -8,7 +8,13 @@ from django.urls import reverse
 
 from accounts.roles import ROLE_PERMISSIONS, ROLES
 from orders.models import Prebook, PurchaseOrder
-from tests.factories import PurchaseOrderFactory, PurchaseOrderItemFactory, UserFactory
+from sync.models import Direction, Exchange, ExchangeKind, ExchangeState
+from tests.factories import (
+    PurchaseOrderFactory,
+    PurchaseOrderItemFactory,
+    UserFactory,
+    VendorFactory,
+)
 from tokens.models import ApiToken
 
 
@@ -232,3 +238,25 @@ def test_index_admin_panel(admin_role_client):
     assert response.status_code == 200
     assert "Exchanges that need attention" in response.content.decode()
     assert "Active API tokens" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_procurement_ledger_read_only(procurement_client, admin_role_client):
+    row = Exchange.objects.create(
+        direction=Direction.OUTBOUND,
+        kind=ExchangeKind.PO_APPROVED,
+        state=ExchangeState.FAILED,
+        vendor=VendorFactory(),
+        external_id="evt-ledger",
+    )
+    changelist = reverse("admin:sync_exchange_changelist")
+    detail = reverse("admin:sync_exchange_change", args=[row.pk])
+
+    procurement_page = procurement_client.get(changelist)
+    admin_page = admin_role_client.get(changelist)
+
+    assert procurement_page.status_code == 200
+    assert procurement_client.get(detail).status_code == 200
+    assert 'value="retry_now"' not in procurement_page.content.decode()
+    assert 'value="cancel"' not in procurement_page.content.decode()
+    assert 'value="retry_now"' in admin_page.content.decode()

@@ -42,7 +42,7 @@ def two_customer_po(farm, catalogue):
     )
     ang_line = PrebookItemFactory(prebook=ang_prebook, vendor=farm, product=rose)
     other_line = PrebookItemFactory(prebook=other_prebook, vendor=farm, product=tulip)
-    po = PurchaseOrderFactory(number="P900001", vendor=farm, ship_date=SHIP)
+    po = PurchaseOrderFactory(number="900001", vendor=farm, ship_date=SHIP)
     rose_item = PurchaseOrderItemFactory(
         purchase_order=po, prebook_item=ang_line, product=rose, box_type=box_type, boxes=2
     )
@@ -56,7 +56,7 @@ def two_customer_po(farm, catalogue):
         box_type=box_type,
         status=PurchaseOrderItem.Status.DELETED,
     )
-    second_po = PurchaseOrderFactory(number="P900002", vendor=farm, ship_date=SHIP)
+    second_po = PurchaseOrderFactory(number="900002", vendor=farm, ship_date=SHIP)
     second_item = PurchaseOrderItemFactory(
         purchase_order=second_po, prebook_item=ang_line, product=rose, box_type=box_type
     )
@@ -83,43 +83,43 @@ def _listed(api, **params) -> dict[str, list[int]]:
 def test_item_ids_trim_details(vendor_api, two_customer_po):
     tulip_item = two_customer_po["tulip_item"]
     listed = _listed(vendor_api, purchaseOrderItemIds=str(tulip_item.pk))
-    assert listed == {"P900001": [tulip_item.pk]}
+    assert listed == {"900001": [tulip_item.pk]}
 
 
 def test_item_ids_across_purchase_orders(vendor_api, two_customer_po):
     rose, second = two_customer_po["rose_item"], two_customer_po["second_item"]
     listed = _listed(vendor_api, purchaseOrderItemIds=f"{second.pk}, {rose.pk}")
-    assert listed == {"P900001": [rose.pk], "P900002": [second.pk]}
+    assert listed == {"900001": [rose.pk], "900002": [second.pk]}
 
 
 def test_unfiltered_list_keeps_every_live_line(vendor_api, two_customer_po):
     listed = _listed(vendor_api)
     expected_first = sorted([two_customer_po["rose_item"].pk, two_customer_po["tulip_item"].pk])
-    assert sorted(listed["P900001"]) == expected_first
-    assert listed["P900002"] == [two_customer_po["second_item"].pk]
+    assert sorted(listed["900001"]) == expected_first
+    assert listed["900002"] == [two_customer_po["second_item"].pk]
 
 
 def test_customer_filter_trims_details(vendor_api, catalogue, two_customer_po):
     listed = _listed(vendor_api, customerId=catalogue["customer"].pk)
     assert listed == {
-        "P900001": [two_customer_po["rose_item"].pk],
-        "P900002": [two_customer_po["second_item"].pk],
+        "900001": [two_customer_po["rose_item"].pk],
+        "900002": [two_customer_po["second_item"].pk],
     }
 
 
 def test_customer_po_filter_trims_details(vendor_api, two_customer_po):
     listed = _listed(vendor_api, customerPONumber="ang-77")
-    assert listed["P900001"] == [two_customer_po["rose_item"].pk]
+    assert listed["900001"] == [two_customer_po["rose_item"].pk]
 
 
 def test_product_filter_trims_details(vendor_api, two_customer_po):
     listed = _listed(vendor_api, product="tulip")
-    assert listed == {"P900001": [two_customer_po["tulip_item"].pk]}
+    assert listed == {"900001": [two_customer_po["tulip_item"].pk]}
 
 
 def test_prebook_filter_trims_details(vendor_api, two_customer_po):
     listed = _listed(vendor_api, prebook=str(two_customer_po["other_prebook"].number))
-    assert listed == {"P900001": [two_customer_po["tulip_item"].pk]}
+    assert listed == {"900001": [two_customer_po["tulip_item"].pk]}
 
 
 def test_filters_combine_on_one_line(vendor_api, catalogue, two_customer_po):
@@ -134,7 +134,7 @@ def test_deleted_line_id_lists_nothing(vendor_api, two_customer_po):
 
 
 def _first_po(api, **params) -> dict:
-    response = api.get("purchase.order.list", date=SHIP.isoformat(), number="P900001", **params)
+    response = api.get("purchase.order.list", date=SHIP.isoformat(), number="900001", **params)
     assert response.status_code == 200, response.content
     return response.json()["purchaseOrders"][0]
 

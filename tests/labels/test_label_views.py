@@ -10,6 +10,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from labels.models import LabelBatch
+from labels.views import parse_box_ids
 from orders.models import Box
 from tests.receiving.shipments import (
     AWB,
@@ -145,6 +146,74 @@ def test_selected_boxes_rejects_bad_ids(warehouse_client, ids):
     response = warehouse_client.get(reverse("labels:boxes"), {"ids": ids})
 
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        "99999999999999999999999",
+        "9223372036854775808",
+        "1,9223372036854775808",
+        "9" * 5000,
+    ],
+)
+def test_selected_boxes_rejects_id_above_bigint(warehouse_client, ids):
+    response = warehouse_client.get(reverse("labels:boxes"), {"ids": ids})
+
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert "Invalid box id" in text
+    assert "at most 9223372036854775807" in text
+
+
+def test_selected_boxes_accepts_largest_id(warehouse_client):
+    response = warehouse_client.get(reverse("labels:boxes"), {"ids": "0009223372036854775807"})
+
+    assert response.status_code == 404
+    assert b"has no boxes to label yet" in response.content
+
+
+def test_parse_box_ids_strips_leading_zeros():
+    assert parse_box_ids(["007", "0000000000000000000000042"]) == [7, 42]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/labels/po/99999999999999999999999/",
+        "/labels/batches/99999999999999999999999/",
+        "/labels/batches/99999999999999999999999/status/",
+        "/labels/batches/99999999999999999999999/download/",
+    ],
+)
+def test_path_id_above_bigint_is_404(warehouse_client, url):
+    assert warehouse_client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("dpi", ["9" * 5000, "99999999999999999999999", "²⁰³"])
+def test_download_rejects_huge_dpi(warehouse_client, dpi):
+    item = shipment_create(boxes=1, code_prefix="DP")
+    url = reverse("labels:po", args=[item.purchase_order.pk])
+
+    response = warehouse_client.post(
+        reverse("labels:boxes"), {"ids": str(Box.objects.get().pk), "format": "zpl", "dpi": dpi}
+    )
+    by_po = warehouse_client.get(url, {"format": "zpl", "dpi": dpi[:100]})
+
+    assert response.status_code == 400
+    assert "Invalid dpi" in response.content.decode()
+    assert by_po.status_code == 400
+    assert "Invalid dpi" in by_po.content.decode()
+
+
+def test_download_accepts_dpi_with_leading_zero(warehouse_client):
+    item = shipment_create(boxes=1, code_prefix="DZ")
+    url = reverse("labels:po", args=[item.purchase_order.pk])
+
+    response = warehouse_client.get(url, {"format": "zpl", "dpi": "0300"})
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('-300dpi.zpl"')
 
 
 def test_staff_without_box_permission_gets_403(client):

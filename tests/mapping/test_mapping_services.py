@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from mapping.models import ApprovalWaiting, HoldReason, MappingRelease
+from mapping.models import ApprovalWaiting, HoldReason, MappingRelease, VendorProduct
 from mapping.release import mapping_release_run, mapping_releases_sweep
 from mapping.selectors import unknown_counts
 from mapping.services import (
@@ -54,6 +54,20 @@ def mapper():
 @pytest.fixture
 def freedom():
     return catalogue_product()
+
+
+def test_resolve_matches_code_case_exactly():
+    vendor = VendorFactory()
+
+    upper_case = vendor_product_resolve(vendor=vendor, code="WEIRD-ñ-CODE", description="Rose")
+    lower_case = vendor_product_resolve(vendor=vendor, code="weird-Ñ-code", description="Rose")
+    padded = vendor_product_resolve(vendor=vendor, code=" WEIRD-ñ-CODE ", description="Rose")
+
+    assert upper_case.pk != lower_case.pk
+    assert upper_case.code == "WEIRD-ñ-CODE"
+    assert lower_case.code == "weird-Ñ-code"
+    assert padded.pk == upper_case.pk
+    assert VendorProduct.objects.filter(vendor=vendor, target=None).count() == 2
 
 
 def test_resolve_stores_suggestions(freedom):

@@ -186,6 +186,25 @@ def test_awb_page_flags_invalid_check_digit(staff_client):
     assert "INVALID" in listing.content.decode()
 
 
+def test_awb_page_names_all_zero_rule(staff_client):
+    shipment_create(boxes=1, code_prefix="ZA", awb="00000000000")
+
+    html = staff_client.get(reverse("receiving:awb", args=["00000000000"])).content.decode()
+
+    assert 'id="awb-invalid"' in html
+    assert "airline prefix 000 is not assigned to any airline" in html
+    assert "modulo 7" not in html
+
+
+def test_report_lookup_names_all_zero_rule(staff_client):
+    response = staff_client.get(reverse("receiving:report"), {"awb": "000-0000-0000"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Invalid AWB 000-0000-0000: airline prefix 000 is not assigned" in html
+    assert "check digit" not in html
+
+
 def test_awb_page_valid(staff_client, awb_shipments):
     html = staff_client.get(reverse("receiving:awb", args=[AWB])).content.decode()
 
@@ -273,6 +292,15 @@ def test_box_changelist_flags_invalid_awb(staff_client):
 
     assert "badge-red" in html
     assert "369-1234-5676" in html
+
+
+def test_box_changelist_badge_names_rule(staff_client):
+    shipment_create(boxes=1, code_prefix="IZ", awb="00000000000")
+
+    html = staff_client.get(reverse("admin:orders_box_changelist")).content.decode()
+
+    assert 'title="Invalid AWB: airline prefix 000 is not assigned to any airline' in html
+    assert "check digit does not match" not in html
 
 
 def test_scan_log_and_batch_admin_pages(staff_client, user, admin_client):

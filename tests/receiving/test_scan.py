@@ -271,6 +271,39 @@ def test_scan_page_rejects_mistyped_awb(scan_client):
     assert Box.objects.get().received_at is None
 
 
+@pytest.mark.parametrize(
+    ("awb", "reason"),
+    [
+        ("00000000000", "airline prefix 000 is not assigned to any airline"),
+        ("000-1234-5675", "airline prefix 000 is not assigned to any airline"),
+        ("369-0000-0000", "serial number 0000000 is not a valid serial"),
+        ("369-1234-567", "must have 11 digits after removing separators, found 10"),
+        ("369-1234-567X", "must contain only digits and separators"),
+    ],
+)
+def test_scan_page_awb_error_names_rule(scan_client, awb, reason):
+    shipment_create(boxes=1, code_prefix="ZR")
+
+    response = _post(scan_client, "ZR000001", json=True, awb=awb)
+
+    message = response.json()["errors"]["expected_awb"][0]["message"]
+    assert response.status_code == 400
+    assert message.startswith("Invalid AWB ")
+    assert reason in message
+    assert "check digit" not in message
+    assert Box.objects.get().received_at is None
+
+
+def test_scan_page_accepts_stored_all_zero_awb(scan_client):
+    shipment_create(boxes=1, code_prefix="ZS", awb="00000000000")
+
+    response = _post(scan_client, "ZS000001", json=True, awb="000-0000-0000")
+
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "received"
+    assert scan_client.session["receiving_awb"] == "00000000000"
+
+
 def test_scan_page_escapes_farm_text(scan_client, user):
     shipment_create(
         boxes=1, code_prefix="XS", vendor_name="<script>alert(1)</script>", awb=OTHER_AWB

@@ -140,6 +140,20 @@ def test_error_status_modes(farm: SandboxFarm, mode: str) -> None:
     assert send_push(farm, event).status_code == 200
 
 
+def test_rejected_mode_answers_status_zero(farm: SandboxFarm) -> None:
+    assert set_mode(farm, mode="rejected", count=1).status_code == 200
+    event = envelope("purchase_order.cancelled", approved_purchase_order())
+    answer = send_push(farm, event)
+    assert answer.status_code == 200
+    assert answer.json()["status"] == 0
+    assert "rejection" in answer.json()["message"]
+    assert farm.events()["events"] == []
+    again = send_push(farm, event)
+    assert again.status_code == 200
+    assert again.json()["duplicate"] is False
+    assert [e["eventId"] for e in farm.events()["events"]] == [event["eventId"]]
+
+
 def test_429_sends_retry_after(farm: SandboxFarm) -> None:
     set_mode(farm, mode="429", count=1)
     event = envelope("purchase_order.cancelled", approved_purchase_order())

@@ -1,11 +1,13 @@
 """The ledger admin: fixed-query changelist, escaped detail page, actions, banner, inlines."""
 
 import pytest
+import responses
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from sync.delivery import exchange_deliver
 from sync.models import (
     Direction,
     Exchange,
@@ -19,6 +21,7 @@ from tests.factories import PrebookFactory, PurchaseOrderFactory, VendorFactory
 pytestmark = pytest.mark.django_db
 State = ExchangeState
 CHANGELIST = "admin:sync_exchange_changelist"
+PUSH_URL = "http://127.0.0.1:8765/axerrio/push"
 
 
 @pytest.fixture
@@ -189,3 +192,28 @@ def test_prebook_page_lists_exchanges(admin_client):
     page = admin_client.get(reverse("admin:orders_prebook_change", args=[prebook.pk]))
     assert page.status_code == 200
     assert reverse("admin:sync_exchange_change", args=[row.pk]) in page.content.decode()
+
+
+@responses.activate
+def test_rejected_push_needs_attention(admin_client):
+    (row,) = make_rows(1, state=State.PENDING)
+    vendor = row.vendor
+    vendor.push_url = PUSH_URL
+    vendor.signing_secret = "admin-test-secret"
+    vendor.save()
+    responses.post(PUSH_URL, json={"status": 0, "message": "Unknown carrier XX"})
+    assert exchange_deliver(exchange_id=row.pk) == State.NEEDS_ATTENTION
+
+    listing = admin_client.get(reverse(CHANGELIST), {"state__exact": State.NEEDS_ATTENTION})
+    listing_text = listing.content.decode()
+    assert row.external_id in listing_text
+    assert "1 push to farms needs attention" in listing_text
+    detail = admin_client.get(reverse("admin:sync_exchange_change", args=[row.pk]))
+    assert "Unknown carrier XX" in detail.content.decode()
+
+    answer = admin_client.post(
+        reverse(CHANGELIST), {"action": "retry_now", "_selected_action": [row.pk]}, follow=True
+    )
+    assert answer.status_code == 200
+    assert "Retried: 1 exchange(s)." in answer.content.decode()
+    assert Exchange.objects.get(pk=row.pk).state == State.PENDING

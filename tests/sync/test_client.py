@@ -10,8 +10,10 @@ import responses
 
 from sync.client import (
     EVENT_ID_HEADER,
+    MAX_REJECTION_MESSAGE,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
+    FarmRejectedPushError,
     PermanentPushError,
     TransientPushError,
     push_body,
@@ -131,3 +133,82 @@ def test_retry_after_parses_seconds_and_dates():
     assert retry_after_seconds("soon") is None
     http_date = "Wed, 21 Oct 2015 07:28:10 GMT"
     assert retry_after_seconds(http_date, now=1445412480.0) == 10.0
+
+
+@responses.activate
+@pytest.mark.parametrize("status_value", [0, "0", " 0 ", 0.0])
+def test_push_status_zero_is_rejection(status_value):
+    body = {"status": status_value, "message": "Unknown carrier XX"}
+    responses.post(URL, json=body)
+    with pytest.raises(FarmRejectedPushError) as caught:
+        send()
+    assert isinstance(caught.value, PermanentPushError)
+    assert caught.value.status == 200
+    assert caught.value.farm_message == "Unknown carrier XX"
+    assert 'with the message "Unknown carrier XX"' in caught.value.message
+    assert "status 0" in caught.value.message
+    assert json.loads(caught.value.body) == body
+    assert caught.value.duration_ms is not None
+
+
+@responses.activate
+def test_push_status_zero_on_201_is_rejection():
+    responses.post(URL, status=201, json={"status": "0", "message": "closed"})
+    with pytest.raises(FarmRejectedPushError) as caught:
+        send()
+    assert caught.value.status == 201
+    assert "HTTP 201" in caught.value.message
+
+
+@responses.activate
+@pytest.mark.parametrize("message", [None, 42, ""])
+def test_push_rejection_without_message(message):
+    body = {"status": 0} if message is None else {"status": 0, "message": message}
+    responses.post(URL, json=body)
+    with pytest.raises(FarmRejectedPushError) as caught:
+        send()
+    assert caught.value.farm_message == ""
+    assert "without a message" in caught.value.message
+
+
+@responses.activate
+def test_push_rejection_message_is_capped():
+    responses.post(URL, json={"status": 0, "message": "x" * 5000})
+    with pytest.raises(FarmRejectedPushError) as caught:
+        send()
+    assert len(caught.value.farm_message) == MAX_REJECTION_MESSAGE
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"status": 1, "message": "OK"}',
+        '{"status": "1", "message": "OK"}',
+        '{"status": false, "message": "no"}',
+        '{"status": "failed"}',
+        '{"duplicate": false, "eventId": "e-1"}',
+        '[{"status": 0}]',
+        '{"data": {"status": 0}}',
+        "stored",
+        "",
+    ],
+)
+def test_push_2xx_without_status_zero_is_delivered(body):
+    responses.post(URL, body=body)
+    result = send()
+    assert result.status == 200
+    assert result.body == body
+
+
+@responses.activate
+def test_push_204_without_body_is_delivered():
+    responses.post(URL, status=204)
+    assert send().status == 204
+
+
+@responses.activate
+def test_push_deeply_nested_2xx_body_is_delivered():
+    body = "[" * 100_000 + "]" * 100_000
+    responses.post(URL, body=body)
+    assert send().status == 200

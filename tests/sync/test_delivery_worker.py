@@ -128,9 +128,10 @@ def test_redis_flushed_with_pushes_queued(request, transactional_db, sandbox_far
     assert_delivered_once_in_order(sandbox_farm, orders)
 
 
-def test_400_parks_until_retried_by_hand(celery_worker_process, sandbox_farm):
+def park_one_push(sandbox_farm, mode: str) -> Exchange:
+    """Approve a PO while the farm replies to the next push in `mode`; return the parked row."""
     vendor = farm_vendor(sandbox_farm)
-    sandbox_farm.control("400", count=1)
+    sandbox_farm.control(mode, count=1)
     po = purchase_order_with_lines(vendor)
     purchase_order_transition(po=po, to_status=Status.APPROVED)
     row = Exchange.objects.get(purchase_order=po)
@@ -139,14 +140,16 @@ def test_400_parks_until_retried_by_hand(celery_worker_process, sandbox_farm):
         timeout=30,
         message="the push to be parked",
     )
+    # Long enough for an automatic retry to show, if one were wrongly scheduled.
     time.sleep(2)
-    parked = Exchange.objects.get(pk=row.pk)
-    assert parked.state == State.NEEDS_ATTENTION
-    assert parked.attempts == 1
-    assert parked.response_status == 400
-    assert "simulated HTTP 400" in parked.response_body
-    assert sandbox_farm.events()["events"] == []
+    return Exchange.objects.get(pk=row.pk)
 
+
+def admin_sees_and_retries(row: Exchange, sandbox_farm):
+    """Check the admin lists `row` as needing attention, retry it there, wait for delivery.
+
+    Returns the admin user and the response to the retry action.
+    """
     admin = get_user_model().objects.create_superuser("ops", "ops@example.com", "pw-0123456789")
     client = Client()
     client.force_login(admin)
@@ -155,15 +158,44 @@ def test_400_parks_until_retried_by_hand(celery_worker_process, sandbox_farm):
     assert row.external_id in page.content.decode()
     assert "1 push to farms needs attention" in page.content.decode()
 
-    # The 400 was a one-off (count=1), so the cause is gone; retry from the admin.
+    # The farm's failure was a one-off (count=1), so the cause is gone; retry from the admin.
     answer = client.post(
         changelist, {"action": "retry_now", "_selected_action": [row.pk]}, follow=True
     )
-    assert answer.status_code == 200
     wait_until(
         lambda: Exchange.objects.filter(pk=row.pk, state=State.PROCESSED).exists(),
         timeout=30,
         message="the retried push to be delivered",
     )
     assert [e["eventId"] for e in sandbox_farm.events()["events"]] == [row.external_id]
-    assert ExchangeAction.objects.get(exchange=row).actor == admin
+    return admin, answer
+
+
+def test_400_parks_until_retried_by_hand(celery_worker_process, sandbox_farm):
+    parked = park_one_push(sandbox_farm, "400")
+
+    assert parked.state == State.NEEDS_ATTENTION
+    assert parked.attempts == 1
+    assert parked.response_status == 400
+    assert "simulated HTTP 400" in parked.response_body
+    assert sandbox_farm.events()["events"] == []
+
+    admin, answer = admin_sees_and_retries(parked, sandbox_farm)
+    assert answer.status_code == 200
+    assert ExchangeAction.objects.get(exchange=parked).actor == admin
+
+
+def test_status_zero_parks_until_retried(celery_worker_process, sandbox_farm):
+    parked = park_one_push(sandbox_farm, "rejected")
+    attempt = ExchangeAttempt.objects.get(exchange=parked)
+
+    assert parked.state == State.NEEDS_ATTENTION
+    assert parked.attempts == 1
+    assert parked.processed_at is None
+    assert parked.response_status == 200
+    assert "Simulated rejection" in parked.last_error
+    assert "Simulated rejection" in attempt.error
+    assert not Exchange.objects.filter(state=State.PROCESSED).exists()
+    assert sandbox_farm.events()["events"] == []
+
+    admin_sees_and_retries(parked, sandbox_farm)

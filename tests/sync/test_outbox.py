@@ -210,6 +210,84 @@ def test_delivery_400_needs_attention(vendor, enqueued, django_capture_on_commit
 
 
 @responses.activate
+def test_delivery_status_zero_needs_attention(
+    vendor, enqueued, django_capture_on_commit_callbacks
+):
+    row = approved_push(vendor, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        purchase_order_transition(po=row.purchase_order, to_status=PurchaseOrder.Status.CANCELLED)
+    enqueued.clear()
+    responses.post(PUSH_URL, json={"status": 0, "message": "Unknown carrier XX"})
+    with django_capture_on_commit_callbacks(execute=True):
+        assert delivery.exchange_deliver(exchange_id=row.pk) == State.NEEDS_ATTENTION
+    stored = Exchange.objects.get(pk=row.pk)
+    attempt = ExchangeAttempt.objects.get(exchange=row)
+    assert stored.state == State.NEEDS_ATTENTION
+    assert stored.attempts == 1
+    assert stored.processed_at is None
+    assert stored.next_attempt_at is None
+    assert "Unknown carrier XX" in stored.last_error
+    assert "rejected" in stored.last_error
+    assert stored.response_status == 200
+    assert "Unknown carrier XX" in stored.response_body
+    assert attempt.number == 1
+    assert attempt.http_status == 200
+    assert "Unknown carrier XX" in attempt.error
+    assert attempt.finished_at is not None
+    assert not Exchange.objects.filter(state=State.PROCESSED).exists()
+    # Neither a retry of the rejected push nor the cancellation behind it is enqueued.
+    assert enqueued == []
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_delivery_string_status_zero(
+    vendor, enqueued, django_capture_on_commit_callbacks
+):
+    row = approved_push(vendor, django_capture_on_commit_callbacks)
+    responses.post(PUSH_URL, json={"status": "0", "message": "PO already closed"})
+    assert delivery.exchange_deliver(exchange_id=row.pk) == State.NEEDS_ATTENTION
+    stored = Exchange.objects.get(pk=row.pk)
+    assert stored.state == State.NEEDS_ATTENTION
+    assert "PO already closed" in stored.last_error
+
+
+@responses.activate
+@pytest.mark.parametrize("body", [{"status": 1, "message": "OK"}, {"status": "1"}, {}])
+def test_delivery_other_2xx_processed(
+    vendor, enqueued, django_capture_on_commit_callbacks, body
+):
+    row = approved_push(vendor, django_capture_on_commit_callbacks)
+    responses.post(PUSH_URL, json=body)
+    assert delivery.exchange_deliver(exchange_id=row.pk) == State.PROCESSED
+    stored = Exchange.objects.get(pk=row.pk)
+    assert stored.state == State.PROCESSED
+    assert stored.last_error == ""
+
+
+@responses.activate
+def test_rejection_retry_keeps_event_id(
+    vendor, enqueued, django_capture_on_commit_callbacks
+):
+    row = approved_push(vendor, django_capture_on_commit_callbacks)
+    responses.post(PUSH_URL, json={"status": 0, "message": "Unknown carrier XX"})
+    responses.post(PUSH_URL, json={"status": 1, "message": "OK"})
+    delivery.exchange_deliver(exchange_id=row.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        exchange_retry(exchange=row, actor=UserFactory(), note="carrier mapped at the farm")
+    assert delivery.exchange_deliver(exchange_id=row.pk) == State.PROCESSED
+    stored = Exchange.objects.get(pk=row.pk)
+    attempts = list(ExchangeAttempt.objects.filter(exchange=row).order_by("started_at", "id"))
+    sent_ids = [call.request.headers["X-Portal-Event-Id"] for call in responses.calls]
+    assert stored.state == State.PROCESSED
+    assert stored.last_error == ""
+    assert sent_ids == [row.external_id, row.external_id]
+    assert [attempt.http_status for attempt in attempts] == [200, 200]
+    assert "Unknown carrier XX" in attempts[0].error
+    assert attempts[1].error == ""
+
+
+@responses.activate
 def test_delivery_gives_up_after_max_attempts(
     vendor, enqueued, settings, django_capture_on_commit_callbacks
 ):
