@@ -253,6 +253,11 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's default logging gives "django" a console handler of its own that skips
+        # the redaction filter and, with DEBUG on, prints each record a second time. Its
+        # records reach the root logger's handler instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
         # An HTTP 403 is logged as one line with its reason, never with a traceback.
         "django.request": {"filters": ["forbidden_one_line"]},
