@@ -79,12 +79,23 @@ def _start_farm(group: ProcessGroup, setup, *, web_port: int, farm_port: int):
              what="the sandbox farm to answer")
 
 
+def interrupt_restore() -> None:
+    """Make SIGINT raise KeyboardInterrupt, even if this process inherited it as ignored.
+
+    A shell script that starts a command with `&` starts it with SIGINT ignored, and Python
+    keeps that. Ctrl-C or `kill -INT` during setup and the flows must still stop the demo
+    and, through the `finally` below, its child processes.
+    """
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demo")
     parser.add_argument("mode", choices=["run", "headless"])
     parser.add_argument("--port", type=int, default=RUN_PORT, help="Portal port for `run`.")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    interrupt_restore()
     # Checked before the slow migrate and catalog import, so a busy port fails at once.
     if args.mode == "run" and not port_is_free(args.port):
         print(f"Port {args.port} is in use; stop what runs there or pass --port.")
