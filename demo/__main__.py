@@ -198,4 +198,9 @@ def _serve_until_interrupted(group: ProcessGroup, web_port: int) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        # Any child processes were already stopped by the `finally` in main().
+        print("\nInterrupted.", flush=True)
+        sys.exit(130)
