@@ -362,7 +362,7 @@ class KometMethod(APIView):
         }
         key = request.headers.get("Idempotency-Key", "")
         if not key.strip():
-            # A fresh random id cannot collide, so no savepoint is needed.
+            # A new UUID4 collides with negligible probability, so no savepoint is taken.
             Exchange.objects.create(external_id=_ledger_external_id(key), **fields)
             return
         external_id = _ledger_external_id(key)

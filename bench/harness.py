@@ -525,8 +525,8 @@ class RssSampler:
     def summary_lines(self) -> list[str]:
         """Return one line per process: first, last and max RSS in MiB, and the second half.
 
-        The growth over the second half of the run tells warm-up (it levels off) from a
-        leak (it keeps growing).
+        The growth over the second half of the run distinguishes warm-up (it levels off)
+        from a leak (it keeps growing).
         """
         lines = []
         for key, values in sorted(self.samples.items()):

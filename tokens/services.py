@@ -299,7 +299,7 @@ def api_token_authenticate(raw: str, *, remote_address: str | None = None) -> Ap
     if token.expires_at is not None and token.expires_at <= now:
         raise TokenError(INVALID_TOKEN_MESSAGE)
     if not _address_allowed(token, remote_address):
-        # The caller gets the generic message, so only the log says that the token was valid.
+        # The caller gets the generic message, so only the log records that the token was valid.
         logger.warning(
             "API token %s… rejected: address %s is outside its allowed networks.",
             token.prefix,

@@ -50,11 +50,11 @@ def held_count_store_new(document: Prebook | PurchaseOrder, items: list) -> int:
     Each item's `hold_reason` must already be set, as the intake services do before
     `bulk_create`, so nothing is read back. Returns the count.
     """
-    held = sum(1 for item in items if item.hold_reason)
-    if held != document.held_line_count:
-        type(document).objects.filter(pk=document.pk).update(held_line_count=held)
-        document.held_line_count = held
-    return held
+    held_lines = sum(1 for item in items if item.hold_reason)
+    if held_lines != document.held_line_count:
+        type(document).objects.filter(pk=document.pk).update(held_line_count=held_lines)
+        document.held_line_count = held_lines
+    return held_lines
 
 
 def purchase_order_refresh_holds(po: PurchaseOrder) -> int:

@@ -12,9 +12,8 @@ from tests.factories import PrebookFactory, PrebookItemFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def portal_line(farm, catalogue):
-    """A five-box line of a prebook a sales rep entered in the portal, naming the farm."""
+def portal_prebook_line(farm, catalogue, **fields) -> PrebookItem:
+    """Create a line of a prebook a sales rep entered in the portal, naming the farm."""
     prebook = PrebookFactory(
         customer=catalogue["customer"], carrier=catalogue["carrier"], source="portal"
     )
@@ -23,8 +22,14 @@ def portal_line(farm, catalogue):
         vendor=farm,
         product=catalogue["product"],
         box_type=catalogue["box_type"],
-        boxes=5,
+        **fields,
     )
+
+
+@pytest.fixture
+def portal_line(farm, catalogue):
+    """A five-box portal prebook line."""
+    return portal_prebook_line(farm, catalogue, boxes=5)
 
 
 def order(vendor_api, *lines):
@@ -159,18 +164,7 @@ def order_mixed(vendor_api, *box_lines):
 @pytest.fixture
 def two_box_line(farm, catalogue):
     """A two-box line of a portal prebook, matching the mixed box lines below."""
-    prebook = PrebookFactory(
-        customer=catalogue["customer"], carrier=catalogue["carrier"], source="portal"
-    )
-    return PrebookItemFactory(
-        prebook=prebook,
-        vendor=farm,
-        product=catalogue["product"],
-        box_type=catalogue["box_type"],
-        boxes=2,
-        bunches=10,
-        stems_per_bunch=25,
-    )
+    return portal_prebook_line(farm, catalogue, boxes=2, bunches=10, stems_per_bunch=25)
 
 
 def linked_box_line(line_id, boxes=2):

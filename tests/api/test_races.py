@@ -144,32 +144,35 @@ def run_in_turn(first: Callable[[], object], pause: PauseFirstCall, second: Call
 # --- prebook.delete and purchase.order.create -----------------------------------------------
 
 
-@pytest.fixture
-def company_prebook(company_api, farm, catalogue):
-    """A prebook the company created through the API, with one five-box line for the farm."""
-    response = company_api.post(
+def company_prebook_create(api: ApiClient, farm, *, boxes: int, **line_fields) -> Prebook:
+    """Create a prebook through the API with a company token: one line of `boxes` for `farm`."""
+    line = {
+        "vendorCode": farm.code,
+        "productCode": "RS50RED",
+        "boxTypeCode": "HB",
+        "boxes": boxes,
+        "bunches": 10,
+        "stemsBunch": 25,
+        "cost": "0.30",
+        **line_fields,
+    }
+    response = api.post(
         "prebook.create",
         {
             "customerCode": "ANG",
             "carrierCode": "AR",
             "shipDate": ship_date(5),
-            "prebookItems": [
-                {
-                    "vendorCode": farm.code,
-                    "productCode": "RS50RED",
-                    "boxTypeCode": "HB",
-                    "unitType": "Stem",
-                    "boxes": 5,
-                    "bunches": 10,
-                    "stemsBunch": 25,
-                    "cost": "0.30",
-                    "price": "0.55",
-                }
-            ],
+            "prebookItems": [line],
         },
     )
     assert response.status_code == 200, response.json()
     return Prebook.objects.get(pk=response.json()["prebookId"])
+
+
+@pytest.fixture
+def company_prebook(company_api, farm, catalogue):
+    """A prebook the company created through the API, with one five-box line for the farm."""
+    return company_prebook_create(company_api, farm, boxes=5, unitType="Stem", price="0.55")
 
 
 def order_line(api: ApiClient, line: PrebookItem):
@@ -229,27 +232,7 @@ def test_delete_and_po_create_race(vendor_api, company_api, farm, catalogue):
     """Several rounds started together: every round has one winner and no HTTP 500."""
     company, vendor = client_for(company_api), client_for(vendor_api)
     for _round in range(5):
-        prebook = Prebook.objects.get(
-            pk=company.post(
-                "prebook.create",
-                {
-                    "customerCode": "ANG",
-                    "carrierCode": "AR",
-                    "shipDate": ship_date(5),
-                    "prebookItems": [
-                        {
-                            "vendorCode": farm.code,
-                            "productCode": "RS50RED",
-                            "boxTypeCode": "HB",
-                            "boxes": 2,
-                            "bunches": 10,
-                            "stemsBunch": 25,
-                            "cost": "0.30",
-                        }
-                    ],
-                },
-            ).json()["prebookId"]
-        )
+        prebook = company_prebook_create(company, farm, boxes=2)
         line = prebook.items.get()
 
         created, deleted = run_threads(

@@ -2,8 +2,17 @@
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from accounts.services import role_user_create
+from orders.models import UnitType
+from tests.factories import (
+    BoxTypeFactory,
+    CarrierFactory,
+    CustomerFactory,
+    ProductFactory,
+    future_date,
+)
 
 
 def role_client(role: str, username: str | None = None) -> Client:
@@ -66,4 +75,35 @@ def existing_forms_data(response, prefix: str) -> dict[str, str]:
                 if value is None or value is False:
                     continue
                 data[form.add_prefix(name)] = str(value)
+    return data
+
+
+def prebook_add_form_data(client: Client, vendor, **overrides) -> dict:
+    """Return a valid POST body for the admin's prebook add page: one line naming `vendor`.
+
+    `overrides` replaces or adds form fields.
+    """
+    page = client.get(reverse("admin:orders_prebook_add"))
+    assert page.status_code == 200
+    data = management_data(page)
+    data.update(
+        {
+            "customer": CustomerFactory().pk,
+            "truck_date": future_date(3).isoformat(),
+            "carrier": CarrierFactory().pk,
+            "ship_via": 0,
+            "items-TOTAL_FORMS": "1",
+            "items-0-vendor": vendor.pk,
+            "items-0-product": ProductFactory().pk,
+            "items-0-box_type": BoxTypeFactory().pk,
+            "items-0-boxes": "3",
+            "items-0-bunches": "10",
+            "items-0-stems_per_bunch": "25",
+            "items-0-unit_type": UnitType.STEM,
+            "items-0-cost": "0.30",
+            "items-0-price": "0.55",
+            "items-0-vendor_ship_date": future_date(1).isoformat(),
+        }
+    )
+    data.update(overrides)
     return data

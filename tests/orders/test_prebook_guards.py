@@ -27,7 +27,11 @@ from tests.factories import (
     VendorFactory,
     future_date,
 )
-from tests.orders.conftest import existing_forms_data, management_data
+from tests.orders.conftest import (
+    existing_forms_data,
+    management_data,
+    prebook_add_form_data,
+)
 
 Status = PurchaseOrder.Status
 pytestmark = pytest.mark.django_db
@@ -93,30 +97,6 @@ def change_page_data(client, prebook: Prebook) -> tuple[str, dict]:
     return url, data
 
 
-def add_page_data(client, farm, **overrides) -> dict:
-    page = client.get(reverse("admin:orders_prebook_add"))
-    data = management_data(page)
-    data.update(
-        {
-            "customer": CustomerFactory().pk,
-            "truck_date": future_date(3).isoformat(),
-            "carrier": CarrierFactory().pk,
-            "ship_via": 0,
-            "items-TOTAL_FORMS": "1",
-            "items-0-vendor": farm.pk,
-            "items-0-product": ProductFactory().pk,
-            "items-0-box_type": BoxTypeFactory().pk,
-            "items-0-boxes": "3",
-            "items-0-bunches": "10",
-            "items-0-stems_per_bunch": "25",
-            "items-0-unit_type": UnitType.STEM,
-            "items-0-cost": "0.30",
-            "items-0-price": "0.55",
-            "items-0-vendor_ship_date": future_date(1).isoformat(),
-        }
-    )
-    data.update(overrides)
-    return data
 
 
 # --- cancelling a prebook with open POs -----------------------------------------------------
@@ -334,7 +314,7 @@ def test_ordered_boxes_count_mixed_box_once(farm):
 
 
 def test_admin_rejects_far_truck_date(sales_client, farm):
-    data = add_page_data(sales_client, farm, truck_date="9999-12-31")
+    data = prebook_add_form_data(sales_client, farm, truck_date="9999-12-31")
 
     response = sales_client.post(reverse("admin:orders_prebook_add"), data)
 
@@ -349,7 +329,7 @@ def test_admin_rejects_far_truck_date(sales_client, farm):
 
 
 def test_admin_rejects_old_ship_date(sales_client, farm):
-    data = add_page_data(sales_client, farm, **{"items-0-vendor_ship_date": "2020-01-01"})
+    data = prebook_add_form_data(sales_client, farm, **{"items-0-vendor_ship_date": "2020-01-01"})
 
     response = sales_client.post(reverse("admin:orders_prebook_add"), data)
 
@@ -363,7 +343,7 @@ def test_admin_rejects_old_ship_date(sales_client, farm):
 
 def test_admin_accepts_window_edges(sales_client, farm):
     today = timezone.localdate()
-    data = add_page_data(
+    data = prebook_add_form_data(
         sales_client,
         farm,
         truck_date=(today + datetime.timedelta(days=366)).isoformat(),
@@ -380,7 +360,7 @@ def test_admin_accepts_window_edges(sales_client, farm):
 
 def test_admin_rejects_day_after_window(sales_client, farm):
     late = timezone.localdate() + datetime.timedelta(days=367)
-    data = add_page_data(sales_client, farm, truck_date=late.isoformat())
+    data = prebook_add_form_data(sales_client, farm, truck_date=late.isoformat())
 
     response = sales_client.post(reverse("admin:orders_prebook_add"), data)
 

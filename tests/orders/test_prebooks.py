@@ -25,7 +25,11 @@ from tests.factories import (
     VendorFactory,
     future_date,
 )
-from tests.orders.conftest import existing_forms_data, management_data
+from tests.orders.conftest import (
+    existing_forms_data,
+    management_data,
+    prebook_add_form_data,
+)
 
 
 def new_prebook(**overrides) -> Prebook:
@@ -300,36 +304,11 @@ def test_totals_follow_komet_pricing(farms):
 # --- through the admin ------------------------------------------------------------------
 
 
-def add_page_data(client, farms, **overrides) -> dict:
-    page = client.get(reverse("admin:orders_prebook_add"))
-    assert page.status_code == 200
-    data = management_data(page)
-    data.update(
-        {
-            "customer": CustomerFactory().pk,
-            "truck_date": future_date(3).isoformat(),
-            "carrier": CarrierFactory().pk,
-            "ship_via": 0,
-            "items-TOTAL_FORMS": "1",
-            "items-0-vendor": farms[0].pk,
-            "items-0-product": ProductFactory().pk,
-            "items-0-box_type": BoxTypeFactory().pk,
-            "items-0-boxes": "3",
-            "items-0-bunches": "10",
-            "items-0-stems_per_bunch": "25",
-            "items-0-unit_type": UnitType.STEM,
-            "items-0-cost": "0.30",
-            "items-0-price": "0.55",
-            "items-0-vendor_ship_date": future_date(1).isoformat(),
-        }
-    )
-    data.update(overrides)
-    return data
 
 
 @pytest.mark.django_db
 def test_admin_add_goes_through_service(sales_client, farms):
-    data = add_page_data(sales_client, farms)
+    data = prebook_add_form_data(sales_client, farms[0])
 
     response = sales_client.post(reverse("admin:orders_prebook_add"), data, follow=True)
 
@@ -344,9 +323,9 @@ def test_admin_add_goes_through_service(sales_client, farms):
 
 @pytest.mark.django_db
 def test_admin_validation_messages(sales_client, farms):
-    data = add_page_data(
+    data = prebook_add_form_data(
         sales_client,
-        farms,
+        farms[0],
         truck_date=(timezone.localdate() - datetime.timedelta(days=2)).isoformat(),
         carrier="",
         **{"items-0-stems_per_bunch": "", "items-0-boxes": "0"},
@@ -398,7 +377,9 @@ def test_admin_cutoff_warning_on_save(sales_client, farms):
     CarrierCutoff.objects.create(
         carrier=carrier, weekday=today.weekday(), cutoff_time=datetime.time(0)
     )
-    data = add_page_data(sales_client, farms, carrier=carrier.pk, truck_date=today.isoformat())
+    data = prebook_add_form_data(
+        sales_client, farms[0], carrier=carrier.pk, truck_date=today.isoformat()
+    )
     data["items-0-vendor_ship_date"] = today.isoformat()
 
     response = sales_client.post(reverse("admin:orders_prebook_add"), data, follow=True)
@@ -495,7 +476,7 @@ def test_missing_vendor_ship_date_defaults_to_transit_days(farms):
 
 @pytest.mark.django_db
 def test_admin_rejects_ship_date_after_truck_date(sales_client, farms):
-    data = add_page_data(sales_client, farms, truck_date=future_date(2).isoformat())
+    data = prebook_add_form_data(sales_client, farms[0], truck_date=future_date(2).isoformat())
     data["items-0-vendor_ship_date"] = future_date(4).isoformat()
 
     response = sales_client.post(reverse("admin:orders_prebook_add"), data)
